@@ -1,0 +1,150 @@
+//! Numbers as they arrive from JSON and JavaScript, checked at the border.
+//!
+//! JavaScript has one number type, so a count arrives as `3`, `3.0` or
+//! `2.2e9`; all are accepted when the value is a non-negative integer that a
+//! JavaScript number holds exactly. `-1`, `1.5`, `NaN`, `Infinity` and
+//! strings are `invalid_count`. Money and prices must be finite
+//! (`invalid_number`).
+
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::{Code, Error, coded};
+
+/// The largest integer a JavaScript number holds exactly (2^53 - 1).
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A count passed as an argument on its own (`formatTokens(n)`, `weeks`):
+/// a non-negative integer, `invalid_count` otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Count(pub u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        count(d).map(Count)
+    }
+}
+
+/// serde `deserialize_with` for a required count.
+pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    d.deserialize_any(CountVisitor)
+}
+
+/// serde `deserialize_with` for a nullable count (absent or `null` is `None`).
+pub(crate) fn optional_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    d.deserialize_option(OptionalCount)
+}
+
+/// Checks a count that arrived as a plain `f64` (JavaScript arguments).
+pub fn count_from_f64(value: f64, field: &str) -> Result<u64, Error> {
+    to_count(value).map_err(|why| Error::new(Code::InvalidCount, field, why))
+}
+
+/// Checks that `value` is finite; `field` names it in the error.
+pub fn finite(value: f64, field: &str) -> Result<f64, Error> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::new(
+            Code::InvalidNumber,
+            field,
+            format!("expected a finite number, got {value}"),
+        ))
+    }
+}
+
+fn to_count(value: f64) -> Result<u64, String> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER as f64
+    {
+        // Exact: an integral f64 no larger than 2^53 converts without loss.
+        Ok(value as u64)
+    } else {
+        Err(format!("expected a non-negative integer, got {value}"))
+    }
+}
+
+struct CountVisitor;
+
+impl<'de> Visitor<'de> for CountVisitor {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a non-negative integer")
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+        Ok(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| {
+            coded(
+                Code::InvalidCount,
+                format_args!("expected a non-negative integer, got {v}"),
+            )
+        })
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+        to_count(v).map_err(|why| coded(Code::InvalidCount, why))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+        Err(coded(
+            Code::InvalidCount,
+            format_args!("expected a non-negative integer, got the string {v:?}"),
+        ))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<u64, E> {
+        Err(coded(
+            Code::InvalidCount,
+            format_args!("expected a non-negative integer, got {v}"),
+        ))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
+        Err(coded(
+            Code::InvalidCount,
+            "expected a non-negative integer, got null",
+        ))
+    }
+}
+
+struct OptionalCount;
+
+impl<'de> Visitor<'de> for OptionalCount {
+    type Value = Option<u64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a non-negative integer or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        count(d).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn javascript_numbers_that_are_counts() {
+        assert_eq!(to_count(3.0), Ok(3));
+        assert_eq!(to_count(2.2e9), Ok(2_200_000_000));
+        for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
+            assert!(to_count(bad).is_err(), "{bad}");
+        }
+    }
+}
