@@ -1,0 +1,266 @@
+//! Reporting windows in the viewer's time zone (SPEC §4).
+//!
+//! A report of "the last N days" starts at the beginning of a local date,
+//! computed in calendar days (a DST day has 23 or 25 hours), never by
+//! subtracting N × 24 hours:
+//!
+//! ```
+//! use runtime_rules::window::{since_from_days, DayCount};
+//! use runtime_rules::{Instant, Zone};
+//! let now = Instant::parse("2025-03-12T19:30:00Z", "now")?;
+//! let tz = Zone::parse("America/New_York", "tz")?;
+//! // 3 days back crosses the spring-forward night of 2025-03-09.
+//! assert_eq!(since_from_days(now, DayCount(3), tz)?.to_string(), "2025-03-09T05:00:00Z");
+//! # Ok::<(), runtime_rules::Error>(())
+//! ```
+
+use std::fmt;
+
+use serde::de::{self, IgnoredAny, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::{Code, Error, coded};
+use crate::time::{Date, Instant};
+use crate::zone::Zone;
+
+/// Picks the zone a report is shown in: the first of `query_tz` (the
+/// request's `?tz=`) and `stored_tz` (the user's setting) that, trimmed, is
+/// a valid IANA name; else `UTC`. Returns the trimmed name as given, so a
+/// link such as `US/Pacific` stays `US/Pacific`. Never fails: the zone is a
+/// display concern.
+pub fn resolve_viewing_tz(query_tz: Option<&str>, stored_tz: Option<&str>) -> String {
+    [query_tz, stored_tz]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|name| Zone::parse(name, "").is_ok())
+        .unwrap_or("UTC")
+        .to_owned()
+}
+
+/// The bounds of a `?days=` parameter.
+pub const DAYS_RANGE: std::ops::RangeInclusive<u32> = 1..=365;
+
+/// Reads a `?days=` parameter: a string holding a base-10 integer in
+/// 1..=365 (a leading `+` and leading zeros allowed) or a number with an
+/// integer value in that range. Anything else gives `default`.
+///
+/// # Errors
+///
+/// `invalid_days` when `default` itself is outside 1..=365.
+pub fn parse_days(raw: &RawDays, default: DayCount) -> Result<u32, Error> {
+    if !DAYS_RANGE.contains(&default.0) {
+        return Err(Error::new(
+            Code::InvalidDays,
+            "default",
+            format!("the default must lie in 1..=365, got {}", default.0),
+        ));
+    }
+    let parsed = match raw {
+        RawDays::Text(text) => {
+            let unsigned = text.strip_prefix('+').unwrap_or(text);
+            let all_digits = !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit());
+            // Any number of leading zeros; the value itself has at most three digits
+            // ("0" leaves nothing to parse, and zero is out of range anyway).
+            let value = unsigned.trim_start_matches('0');
+            (all_digits && value.len() <= 3)
+                .then(|| value.parse::<u32>().ok())
+                .flatten()
+        }
+        RawDays::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= 365.0 => Some(*n as u32),
+        RawDays::Number(_) | RawDays::Other => None,
+    };
+    Ok(parsed
+        .filter(|d| DAYS_RANGE.contains(d))
+        .unwrap_or(default.0))
+}
+
+/// The earliest instant whose local date in `tz` is `date` (see
+/// [`Zone::start_of_day`]).
+pub fn start_of_local_day(date: Date, tz: Zone) -> Result<Instant, Error> {
+    tz.start_of_day(date)
+}
+
+/// The start of the usage window of `days` days: the start of the local date
+/// `days` calendar days before the local date of `now`. The window covers
+/// `days + 1` local dates (today, partial, and `days` full ones).
+pub fn since_from_days(now: Instant, days: DayCount, tz: Zone) -> Result<Instant, Error> {
+    since(now, -i64::from(days.0), tz)
+}
+
+/// The start of a window of exactly `days` local dates ending today:
+/// `since_from_days(now, days - 1, tz)`. With `days = 0` it is the start of
+/// tomorrow: an empty window.
+pub fn since_exact(now: Instant, days: DayCount, tz: Zone) -> Result<Instant, Error> {
+    since(now, 1 - i64::from(days.0), tz)
+}
+
+fn since(now: Instant, shift: i64, tz: Zone) -> Result<Instant, Error> {
+    let day = tz.date_of(now).add_days(shift).ok_or_else(|| {
+        Error::new(
+            Code::InvalidDays,
+            "days",
+            format!("{} days is out of the calendar's range", -shift),
+        )
+    })?;
+    tz.start_of_day(day)
+}
+
+/// A number of days: a non-negative integer (`invalid_days` otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct DayCount(pub u32);
+
+impl DayCount {
+    /// Checks a day count that arrived as a plain number.
+    pub fn from_f64(value: f64, field: &str) -> Result<Self, Error> {
+        day_count(value).map_err(|why| Error::new(Code::InvalidDays, field, why))
+    }
+}
+
+fn day_count(value: f64) -> Result<DayCount, String> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
+        Ok(DayCount(value as u32))
+    } else {
+        Err(format!(
+            "expected a non-negative whole number of days, got {value}"
+        ))
+    }
+}
+
+impl<'de> Deserialize<'de> for DayCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DayCount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a non-negative whole number of days")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<DayCount, E> {
+                u32::try_from(v)
+                    .map(DayCount)
+                    .map_err(|_| coded(Code::InvalidDays, "too many days"))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<DayCount, E> {
+                u32::try_from(v).map(DayCount).map_err(|_| {
+                    coded(
+                        Code::InvalidDays,
+                        format_args!("expected a non-negative whole number of days, got {v}"),
+                    )
+                })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DayCount, E> {
+                day_count(v).map_err(|why| coded(Code::InvalidDays, why))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DayCount, E> {
+                Err(coded(
+                    Code::InvalidDays,
+                    format_args!("expected a number of days, got the string {v:?}"),
+                ))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<DayCount, E> {
+                Err(coded(
+                    Code::InvalidDays,
+                    "expected a number of days, got null",
+                ))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<DayCount, E> {
+                Err(coded(
+                    Code::InvalidDays,
+                    format_args!("expected a number of days, got {v}"),
+                ))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A raw `?days=` value as a query string or a JSON/JavaScript value gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawDays {
+    /// A string, parsed strictly.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// Anything else (`null`, a boolean, an object): the default applies.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for RawDays {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDays;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDays, E> {
+                Ok(RawDays::Text(v.to_owned()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDays, E> {
+                Ok(RawDays::Number(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDays, E> {
+                Ok(RawDays::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDays, E> {
+                Ok(RawDays::Number(v))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawDays, E> {
+                Ok(RawDays::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawDays, E> {
+                Ok(RawDays::Other)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<RawDays, E> {
+                Ok(RawDays::Other)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawDays, D::Error> {
+                d.deserialize_any(V)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawDays, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(RawDays::Other)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawDays, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(RawDays::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(text: &str) -> u32 {
+        parse_days(&RawDays::Text(text.into()), DayCount(30)).unwrap()
+    }
+
+    #[test]
+    fn day_strings() {
+        assert_eq!(days("7"), 7);
+        assert_eq!(days("+7"), 7);
+        assert_eq!(days("007"), 7);
+        assert_eq!(days("+0000365"), 365);
+        for fallback in [
+            "", "+", "0", "366", "-7", " 7", "7 ", "7.0", "1e2", "++7", "0x10", "٣",
+        ] {
+            assert_eq!(days(fallback), 30, "{fallback:?}");
+        }
+    }
+
+    #[test]
+    fn zones_resolve_in_order() {
+        assert_eq!(
+            resolve_viewing_tz(Some(" Asia/Kolkata "), Some("UTC")),
+            "Asia/Kolkata"
+        );
+        assert_eq!(
+            resolve_viewing_tz(Some("Local"), Some("US/Pacific")),
+            "US/Pacific"
+        );
+        assert_eq!(resolve_viewing_tz(Some(""), None), "UTC");
+    }
+}
