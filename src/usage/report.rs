@@ -2,6 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+/// Grouping maps: foldhash with a fixed seed. Fast on short keys (ids,
+/// model names) and deterministic; reports sort their rows, so the order
+/// of a map never reaches an output.
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+type Set<T> = HashSet<T, foldhash::fast::FixedState>;
+
 use super::{AgentRow, Bucket, DailyRow, HourCount, HourRow, HourTotal, Usage, UsageRow};
 use crate::error::{Code, Error};
 use crate::id::Id;
@@ -17,7 +23,7 @@ use crate::zone::Zone;
 pub fn usage_daily(buckets: &[Bucket], tz: Zone, since: Instant) -> Vec<DailyRow> {
     let mut offsets = tz.offsets();
     let mut series = Series::default();
-    let mut days: HashMap<(i64, u32), Usage> = HashMap::new();
+    let mut days: Map<(i64, u32), Usage> = Map::default();
     for bucket in buckets.iter().filter(|b| b.bucket_start >= since) {
         let day = offsets
             .local(bucket.bucket_start.unix_seconds())
@@ -48,7 +54,7 @@ pub fn usage_daily(buckets: &[Bucket], tz: Zone, since: Instant) -> Vec<DailyRow
 /// ordered by agent, provider, model.
 pub fn usage_by_agent(rows: &[UsageRow], since: Instant) -> Vec<AgentRow> {
     let mut series = Series::default();
-    let mut groups: HashMap<(Id, u32), (Usage, HashSet<Id>)> = HashMap::new();
+    let mut groups: Map<(Id, u32), (Usage, Set<Id>)> = Map::default();
     for row in rows.iter().filter(|r| r.created_at >= since) {
         let id = series.id(&row.provider, &row.model);
         let (usage, tasks) = groups.entry((row.agent_id, id)).or_default();
@@ -82,7 +88,7 @@ pub fn usage_by_agent(rows: &[UsageRow], since: Instant) -> Vec<AgentRow> {
 /// spring-forward day one local hour never occurs.
 pub fn usage_by_hour(rows: &[UsageRow], tz: Zone, since: Instant) -> Vec<HourRow> {
     let mut offsets = tz.offsets();
-    let mut groups: HashMap<(u8, &str), (Usage, HashSet<Id>)> = HashMap::new();
+    let mut groups: Map<(u8, &str), (Usage, Set<Id>)> = Map::default();
     for row in rows.iter().filter(|r| r.created_at >= since) {
         let hour = local_hour(offsets.local(row.created_at.unix_seconds()));
         let (usage, tasks) = groups.entry((hour, row.model.as_str())).or_default();
@@ -158,8 +164,8 @@ fn local_hour(local: i64) -> u8 {
 /// provider case gets the same id, named by the lowercased provider.
 #[derive(Default)]
 struct Series<'a> {
-    by_spelling: HashMap<(&'a str, &'a str), u32>,
-    by_name: HashMap<(String, &'a str), u32>,
+    by_spelling: Map<(&'a str, &'a str), u32>,
+    by_name: Map<(String, &'a str), u32>,
     names: Vec<(String, &'a str)>,
 }
 
