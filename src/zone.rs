@@ -159,8 +159,8 @@ fn offset_seconds(tz: Tz, unix_seconds: i64) -> i32 {
 /// Probing by days is exact because no two offset changes of any zone lie
 /// within one day of each other: the closest pair in the IANA database is
 /// 6.96 days apart (America/Boa_Vista, October 2000), measured over every
-/// zone and year by `scripts/tz-spacing`. A single probe step therefore
-/// brackets at most one change.
+/// zone and year of tzdb 2025b by `scripts/tz-spacing`, which `scripts/test`
+/// runs. A single probe step therefore brackets at most one change.
 pub(crate) struct Offsets {
     tz: Tz,
     /// Known intervals `[start, end)` of constant offset, sorted, disjoint.
@@ -176,7 +176,9 @@ struct Span {
     offset: i32,
 }
 
-/// One probe step: shorter than the shortest time between two transitions.
+/// One probe step: shorter than the shortest time between two offset
+/// changes of any zone (`scripts/tz-spacing` checks this against the
+/// compiled table on every test run; keep the two equal).
 const PROBE: i64 = DAY;
 /// How far a span is extended in each direction when nothing changes
 /// (zones without DST): far enough to cover a year of reports.
@@ -339,6 +341,22 @@ mod tests {
             );
         }
         assert_eq!(zone("US/Pacific").name(), "US/Pacific");
+    }
+
+    proptest::proptest! {
+        /// Any zone, instants anywhere from 1850 to 2100 in any order: the
+        /// cache answers what a direct lookup answers.
+        #[test]
+        fn the_cache_agrees_with_direct_lookups_in_every_zone(
+            zone in 0..chrono_tz::TZ_VARIANTS.len(),
+            instants in proptest::collection::vec(-3_786_825_600_i64..4_102_444_800, 1..64),
+        ) {
+            let tz = chrono_tz::TZ_VARIANTS[zone];
+            let mut cache = Zone(tz).offsets();
+            for t in instants {
+                proptest::prop_assert_eq!(cache.offset(t), offset_seconds(tz, t), "{} at {}", tz.name(), t);
+            }
+        }
     }
 
     /// Every quarter hour (and every minute around transitions) of the
