@@ -7,7 +7,13 @@
 //!   original product's SQL did).
 //! - `plan_teardown`: a runtime with 10,000 agents (half archived), 2,000
 //!   squads, 5,000 autopilots and 100,000 open tasks.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::HashMap;
 use std::hint::black_box;
