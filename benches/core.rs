@@ -24,7 +24,7 @@ use runtime_rules::agent_set::AgentIdList;
 use runtime_rules::teardown::{
     History, Mode, Policy, Request, Snapshot, TeardownInput, plan_teardown,
 };
-use runtime_rules::usage::{Bucket, Usage, usage_daily};
+use runtime_rules::usage::{Bucket, RollupKey, Usage, usage_daily};
 use runtime_rules::workspace::{Agent, AssigneeType, Autopilot, Member, Runtime, Squad, Task};
 use runtime_rules::{Id, Instant, Outcome, Zone};
 
@@ -67,12 +67,14 @@ fn buckets() -> Vec<Bucket> {
             }
             let n = (q as u64 * 31 + k as u64 * 7) % 5000;
             out.push(Bucket {
-                bucket_start: Instant::from_unix(START + q * 900, 0).unwrap(),
-                workspace_id: Id::from_u128(0x2222),
-                runtime_id: Id::from_u128(0x3333),
-                agent_id: *agent,
-                provider: (*provider).to_owned(),
-                model: (*model).to_owned(),
+                key: RollupKey {
+                    bucket_start: Instant::from_unix(START + q * 900, 0).unwrap(),
+                    workspace_id: Id::from_u128(0x2222),
+                    runtime_id: Id::from_u128(0x3333),
+                    agent_id: *agent,
+                    provider: (*provider).to_owned(),
+                    model: (*model).to_owned(),
+                },
                 usage: Usage {
                     input_tokens: n,
                     output_tokens: n / 3,
@@ -105,9 +107,9 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 fn bare_loop(rows: &[Bucket], offset: i64) -> usize {
     let mut groups: Map<(i64, &str, &str), Usage> = Map::default();
     for b in rows {
-        let day = (b.bucket_start.unix_seconds() + offset).div_euclid(86_400);
+        let day = (b.key.bucket_start.unix_seconds() + offset).div_euclid(86_400);
         groups
-            .entry((day, b.provider.as_str(), b.model.as_str()))
+            .entry((day, b.key.provider.as_str(), b.key.model.as_str()))
             .or_default()
             .add(&b.usage);
     }
@@ -119,12 +121,13 @@ fn bare_loop(rows: &[Bucket], offset: i64) -> usize {
 fn per_row_conversion(rows: &[Bucket], zone: Zone) -> usize {
     let mut groups: Map<(i64, &str, &str), Usage> = Map::default();
     for b in rows {
-        let local = b.bucket_start.unix_seconds() + i64::from(zone.offset_at(b.bucket_start));
+        let local =
+            b.key.bucket_start.unix_seconds() + i64::from(zone.offset_at(b.key.bucket_start));
         groups
             .entry((
                 local.div_euclid(86_400),
-                b.provider.as_str(),
-                b.model.as_str(),
+                b.key.provider.as_str(),
+                b.key.model.as_str(),
             ))
             .or_default()
             .add(&b.usage);

@@ -8,16 +8,17 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
-use crate::error::{Code, Error, coded};
+use crate::error::{Code, Error};
 use crate::id::Id;
 
 /// A list of agent ids as a user or a browser sent it: possibly absent or
 /// `null` (the empty set), possibly holding elements that are not strings,
 /// which [`parse_agent_ids`] rejects with their index.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawList")]
 pub struct AgentIdList(Vec<Option<String>>);
 
 impl AgentIdList {
@@ -85,135 +86,52 @@ pub fn compare_agent_sets(live: &BTreeSet<Id>, confirmed: &BTreeSet<Id>) -> SetC
     }
 }
 
-impl<'de> Deserialize<'de> for AgentIdList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ListVisitor)
+/// What a list of agent ids may arrive as.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawList {
+    List(Vec<Element>),
+    Nothing(()),
+    Other(IgnoredAny),
+}
+
+/// One element: a string, or anything else (kept as `None` so the parse can
+/// name its index).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Element {
+    Text(String),
+    Other(IgnoredAny),
+}
+
+/// Why a value is not a list of agent ids; its text carries the code.
+struct NotAList;
+
+impl fmt::Display for NotAList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: expected a list of agent ids, or null",
+            Code::InvalidAgentIds
+        )
     }
 }
 
-struct ListVisitor;
-
-impl<'de> Visitor<'de> for ListVisitor {
-    type Value = AgentIdList;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of agent ids, or null")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<AgentIdList, E> {
-        Ok(AgentIdList::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<AgentIdList, E> {
-        Ok(AgentIdList::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<AgentIdList, D::Error> {
-        d.deserialize_any(ListVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AgentIdList, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(Element(e)) = seq.next_element()? {
-            out.push(e);
+impl TryFrom<RawList> for AgentIdList {
+    type Error = NotAList;
+    fn try_from(raw: RawList) -> Result<Self, NotAList> {
+        match raw {
+            RawList::List(items) => Ok(AgentIdList(
+                items
+                    .into_iter()
+                    .map(|e| match e {
+                        Element::Text(s) => Some(s),
+                        Element::Other(_) => None,
+                    })
+                    .collect(),
+            )),
+            RawList::Nothing(()) => Ok(AgentIdList::default()),
+            RawList::Other(_) => Err(NotAList),
         }
-        Ok(AgentIdList(out))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<AgentIdList, E> {
-        Err(coded(
-            Code::InvalidAgentIds,
-            format_args!("expected a list of agent ids, got the string {v:?}"),
-        ))
-    }
-
-    fn visit_map<A: de::MapAccess<'de>>(self, _map: A) -> Result<AgentIdList, A::Error> {
-        Err(coded(
-            Code::InvalidAgentIds,
-            "expected a list of agent ids, got an object",
-        ))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<AgentIdList, E> {
-        Err(coded(
-            Code::InvalidAgentIds,
-            "expected a list of agent ids, got a boolean",
-        ))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<AgentIdList, E> {
-        Err(coded(
-            Code::InvalidAgentIds,
-            "expected a list of agent ids, got a number",
-        ))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<AgentIdList, E> {
-        Err(coded(
-            Code::InvalidAgentIds,
-            "expected a list of agent ids, got a number",
-        ))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<AgentIdList, E> {
-        Err(coded(
-            Code::InvalidAgentIds,
-            "expected a list of agent ids, got a number",
-        ))
-    }
-}
-
-/// One element: a string, or anything else (kept as `None` so the parse
-/// can name its index).
-struct Element(Option<String>);
-
-impl<'de> Deserialize<'de> for Element {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ElementVisitor;
-        impl<'de> Visitor<'de> for ElementVisitor {
-            type Value = Element;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an agent id")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Element, E> {
-                Ok(Element(Some(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Element, E> {
-                Ok(Element(Some(v)))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Element, E> {
-                Ok(Element(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Element, E> {
-                Ok(Element(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Element, E> {
-                Ok(Element(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Element, E> {
-                Ok(Element(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Element, E> {
-                Ok(Element(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Element, E> {
-                Ok(Element(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Element(None))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Element, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Element(None))
-            }
-        }
-        d.deserialize_any(ElementVisitor)
-    }
-}
-
-impl Serialize for AgentIdList {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
     }
 }

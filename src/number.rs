@@ -29,17 +29,24 @@ impl<'de> Deserialize<'de> for Count {
 
 /// serde `deserialize_with` for a required count.
 pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    d.deserialize_any(CountVisitor)
+    whole_number(d, Code::InvalidCount)
 }
 
 /// serde `deserialize_with` for a nullable count (absent or `null` is `None`).
 pub(crate) fn optional_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    d.deserialize_option(OptionalCount)
+    Option::<Count>::deserialize(d).map(|c| c.map(|Count(n)| n))
 }
 
-/// Checks a count that arrived as a plain `f64` (JavaScript arguments).
-pub fn count_from_f64(value: f64, field: &str) -> Result<u64, Error> {
-    to_count(value).map_err(|why| Error::new(Code::InvalidCount, field, why))
+/// Reads a non-negative integer as JSON or JavaScript sends it, reporting
+/// anything else with `code`.
+pub(crate) fn whole_number<'de, D: Deserializer<'de>>(d: D, code: Code) -> Result<u64, D::Error> {
+    d.deserialize_any(WholeNumber(code))
+}
+
+/// Checks a whole number that arrived as a plain `f64` (JavaScript
+/// arguments); `code` and `field` go into the error.
+pub fn whole_from_f64(value: f64, code: Code, field: &str) -> Result<u64, Error> {
+    to_whole(value).map_err(|why| Error::new(code, field, why))
 }
 
 /// Checks that `value` is finite; `field` names it in the error.
@@ -55,7 +62,7 @@ pub fn finite(value: f64, field: &str) -> Result<f64, Error> {
     }
 }
 
-fn to_count(value: f64) -> Result<u64, String> {
+fn to_whole(value: f64) -> Result<u64, String> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER as f64
     {
         // Exact: an integral f64 no larger than 2^53 converts without loss.
@@ -65,9 +72,11 @@ fn to_count(value: f64) -> Result<u64, String> {
     }
 }
 
-struct CountVisitor;
+/// Accepts `3`, `3.0`, `2.2e9`; rejects with its code what is not a
+/// non-negative integer a JavaScript number holds exactly.
+struct WholeNumber(Code);
 
-impl<'de> Visitor<'de> for CountVisitor {
+impl<'de> Visitor<'de> for WholeNumber {
     type Value = u64;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -81,57 +90,32 @@ impl<'de> Visitor<'de> for CountVisitor {
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
         u64::try_from(v).map_err(|_| {
             coded(
-                Code::InvalidCount,
+                self.0,
                 format_args!("expected a non-negative integer, got {v}"),
             )
         })
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
-        to_count(v).map_err(|why| coded(Code::InvalidCount, why))
+        to_whole(v).map_err(|why| coded(self.0, why))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
         Err(coded(
-            Code::InvalidCount,
+            self.0,
             format_args!("expected a non-negative integer, got the string {v:?}"),
         ))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<u64, E> {
         Err(coded(
-            Code::InvalidCount,
+            self.0,
             format_args!("expected a non-negative integer, got {v}"),
         ))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
-        Err(coded(
-            Code::InvalidCount,
-            "expected a non-negative integer, got null",
-        ))
-    }
-}
-
-struct OptionalCount;
-
-impl<'de> Visitor<'de> for OptionalCount {
-    type Value = Option<u64>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a non-negative integer or null")
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        count(d).map(Some)
+        Err(coded(self.0, "expected a non-negative integer, got null"))
     }
 }
 
@@ -141,10 +125,10 @@ mod tests {
 
     #[test]
     fn javascript_numbers_that_are_counts() {
-        assert_eq!(to_count(3.0), Ok(3));
-        assert_eq!(to_count(2.2e9), Ok(2_200_000_000));
+        assert_eq!(to_whole(3.0), Ok(3));
+        assert_eq!(to_whole(2.2e9), Ok(2_200_000_000));
         for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
-            assert!(to_count(bad).is_err(), "{bad}");
+            assert!(to_whole(bad).is_err(), "{bad}");
         }
     }
 }

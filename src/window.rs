@@ -14,12 +14,11 @@
 //! # Ok::<(), runtime_rules::Error>(())
 //! ```
 
-use std::fmt;
-
-use serde::de::{self, IgnoredAny, Visitor};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Code, Error, coded};
+use crate::number::{whole_from_f64, whole_number};
 use crate::time::{Date, Instant};
 use crate::zone::Zone;
 
@@ -68,7 +67,7 @@ pub fn parse_days(raw: &RawDays, default: DayCount) -> Result<u32, Error> {
                 .flatten()
         }
         RawDays::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= 365.0 => Some(*n as u32),
-        RawDays::Number(_) | RawDays::Other => None,
+        RawDays::Number(_) | RawDays::Other(_) => None,
     };
     Ok(parsed
         .filter(|d| DAYS_RANGE.contains(d))
@@ -113,121 +112,32 @@ pub struct DayCount(pub u32);
 impl DayCount {
     /// Checks a day count that arrived as a plain number.
     pub fn from_f64(value: f64, field: &str) -> Result<Self, Error> {
-        day_count(value).map_err(|why| Error::new(Code::InvalidDays, field, why))
-    }
-}
-
-fn day_count(value: f64) -> Result<DayCount, String> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
-        Ok(DayCount(value as u32))
-    } else {
-        Err(format!(
-            "expected a non-negative whole number of days, got {value}"
-        ))
+        let days = whole_from_f64(value, Code::InvalidDays, field)?;
+        u32::try_from(days)
+            .map(DayCount)
+            .map_err(|_| Error::new(Code::InvalidDays, field, format!("{days} days is too many")))
     }
 }
 
 impl<'de> Deserialize<'de> for DayCount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = DayCount;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a non-negative whole number of days")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<DayCount, E> {
-                u32::try_from(v)
-                    .map(DayCount)
-                    .map_err(|_| coded(Code::InvalidDays, "too many days"))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<DayCount, E> {
-                u32::try_from(v).map(DayCount).map_err(|_| {
-                    coded(
-                        Code::InvalidDays,
-                        format_args!("expected a non-negative whole number of days, got {v}"),
-                    )
-                })
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DayCount, E> {
-                day_count(v).map_err(|why| coded(Code::InvalidDays, why))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<DayCount, E> {
-                Err(coded(
-                    Code::InvalidDays,
-                    format_args!("expected a number of days, got the string {v:?}"),
-                ))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<DayCount, E> {
-                Err(coded(
-                    Code::InvalidDays,
-                    "expected a number of days, got null",
-                ))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<DayCount, E> {
-                Err(coded(
-                    Code::InvalidDays,
-                    format_args!("expected a number of days, got {v}"),
-                ))
-            }
-        }
-        d.deserialize_any(V)
+        let days = whole_number(d, Code::InvalidDays)?;
+        u32::try_from(days)
+            .map(DayCount)
+            .map_err(|_| coded(Code::InvalidDays, format_args!("{days} days is too many")))
     }
 }
 
 /// A raw `?days=` value as a query string or a JSON/JavaScript value gave it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
 pub enum RawDays {
     /// A string, parsed strictly.
     Text(String),
     /// A number.
     Number(f64),
-    /// Anything else (`null`, a boolean, an object): the default applies.
-    Other,
-}
-
-impl<'de> Deserialize<'de> for RawDays {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawDays;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDays, E> {
-                Ok(RawDays::Text(v.to_owned()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDays, E> {
-                Ok(RawDays::Number(v as f64))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDays, E> {
-                Ok(RawDays::Number(v as f64))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDays, E> {
-                Ok(RawDays::Number(v))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawDays, E> {
-                Ok(RawDays::Other)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<RawDays, E> {
-                Ok(RawDays::Other)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<RawDays, E> {
-                Ok(RawDays::Other)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawDays, D::Error> {
-                d.deserialize_any(V)
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawDays, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(RawDays::Other)
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawDays, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(RawDays::Other)
-            }
-        }
-        d.deserialize_any(V)
-    }
+    /// Anything else (`null`, a boolean, a list, an object): the default applies.
+    Other(IgnoredAny),
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use runtime_rules::teardown::{
     History, Mode, Op, Plan, Policy, Request, Snapshot, TeardownInput, plan_teardown,
     snapshot_for_viewer,
 };
-use runtime_rules::usage::{Bucket, Usage, UsageRow, rollup_usage, usage_daily};
+use runtime_rules::usage::{Bucket, RollupKey, Usage, UsageRow, rollup_usage, usage_daily};
 use runtime_rules::window::DayCount;
 use runtime_rules::workspace::{Agent, AssigneeType, Autopilot, Member, Runtime, Squad, Task};
 use runtime_rules::{Date, Id, Instant, Outcome, Zone};
@@ -502,10 +502,12 @@ proptest! {
     ) {
         let start = 1_740_000_000 - 1_740_000_000 % 900;
         let buckets: Vec<Bucket> = rows.iter().map(|(q, m, n, paid)| Bucket {
-            bucket_start: instant(start + q * 900),
-            workspace_id: id(2, 1), runtime_id: id(3, 1), agent_id: id(4, 1),
-            provider: ["anthropic", "Anthropic", "openai"][*m].into(),
-            model: ["claude-sonnet-4-6", "claude-sonnet-4-6", "gpt-5"][*m].into(),
+            key: RollupKey {
+                bucket_start: instant(start + q * 900),
+                workspace_id: id(2, 1), runtime_id: id(3, 1), agent_id: id(4, 1),
+                provider: ["anthropic", "Anthropic", "openai"][*m].into(),
+                model: ["claude-sonnet-4-6", "claude-sonnet-4-6", "gpt-5"][*m].into(),
+            },
             usage: Usage { input_tokens: *n, output_tokens: n / 2, cost_usd_ticks: if *paid { n * 10 } else { 0 }, uncosted_input_tokens: if *paid { 0 } else { *n }, ..Usage::default() },
             task_count: 1, event_count: 1,
         }).collect();
@@ -513,9 +515,9 @@ proptest! {
         let daily = usage_daily(&buckets, zone, since);
         let mut want = Usage::default();
         let mut per_date: BTreeMap<(Date, String), u64> = BTreeMap::new();
-        for b in buckets.iter().filter(|b| b.bucket_start >= since) {
+        for b in buckets.iter().filter(|b| b.key.bucket_start >= since) {
             want.add(&b.usage);
-            *per_date.entry((zone.date_of(b.bucket_start), b.provider.to_lowercase())).or_default() += b.usage.input_tokens;
+            *per_date.entry((zone.date_of(b.key.bucket_start), b.key.provider.to_lowercase())).or_default() += b.usage.input_tokens;
         }
         let mut got = Usage::default();
         let mut got_per_date: BTreeMap<(Date, String), u64> = BTreeMap::new();

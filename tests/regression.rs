@@ -131,7 +131,10 @@ fn whole_hour_rollup_put_india_on_the_wrong_day() {
     )
     .unwrap();
     let buckets = rollup_usage(&[row]).unwrap();
-    assert_eq!(buckets[0].bucket_start.to_string(), "2025-06-01T18:30:00Z");
+    assert_eq!(
+        buckets[0].key.bucket_start.to_string(),
+        "2025-06-01T18:30:00Z"
+    );
     let kolkata = Zone::parse("Asia/Kolkata", "tz").unwrap();
     let daily = usage_daily(
         &buckets,

@@ -2,6 +2,7 @@
 //! windows behind the KPI cards.
 
 use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
 
 use serde::{Deserialize, Serialize};
 
@@ -78,14 +79,36 @@ impl Totals {
     }
 }
 
+/// Sums `rows` into totals per key. `key` names a row's group, `None` to
+/// leave the row out, or an error for a row that cannot be grouped.
+fn group<'a, K: Ord, E>(
+    rows: &'a [CostRow],
+    custom: Option<&CustomPrices>,
+    mut key: impl FnMut(usize, &'a CostRow) -> Result<Option<K>, E>,
+) -> Result<BTreeMap<K, Totals>, E> {
+    let mut book = PriceBook::new(custom);
+    let mut groups: BTreeMap<K, Totals> = BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(k) = key(i, row)? {
+            groups.entry(k).or_default().add(row, &mut book);
+        }
+    }
+    Ok(groups)
+}
+
+/// Most expensive first.
+fn by_cost(a: &Totals, b: &Totals) -> std::cmp::Ordering {
+    b.cost.total.total_cmp(&a.cost.total)
+}
+
 /// The totals of all `rows`.
 pub fn usage_totals(rows: &[CostRow], custom: Option<&CustomPrices>) -> Totals {
+    let mut all = Totals::default();
     let mut book = PriceBook::new(custom);
-    let mut totals = Totals::default();
     for row in rows {
-        totals.add(row, &mut book);
+        all.add(row, &mut book);
     }
-    totals
+    all
 }
 
 /// The totals of one local date.
@@ -107,14 +130,7 @@ pub fn aggregate_by_date(
     rows: &[CostRow],
     custom: Option<&CustomPrices>,
 ) -> Result<Vec<DateTotal>, Error> {
-    let mut book = PriceBook::new(custom);
-    let mut dates: BTreeMap<Date, Totals> = BTreeMap::new();
-    for (i, row) in rows.iter().enumerate() {
-        dates
-            .entry(date_of(row, i)?)
-            .or_default()
-            .add(row, &mut book);
-    }
+    let dates = group(rows, custom, |i, row| date_of(row, i).map(Some))?;
     Ok(dates
         .into_iter()
         .map(|(date, totals)| DateTotal { date, totals })
@@ -162,10 +178,15 @@ pub fn aggregate_by_week(
     }
     let today = tz.date_of(now);
     let current = today.week_start();
-    let mut out: Vec<WeekTotal> = (0..weeks as i64)
-        .rev()
-        .filter_map(|back| {
-            let week_start = current.add_days(-7 * back)?;
+    // At most 520 weeks back: always within the calendar.
+    let first = current.add_days(-7 * (weeks as i64 - 1)).unwrap_or(current);
+    let totals = group(rows, custom, |i, row| {
+        let start = date_of(row, i)?.week_start();
+        Ok((first..=current).contains(&start).then_some(start))
+    })?;
+    Ok((0..weeks as i64)
+        .filter_map(|k| {
+            let week_start = first.add_days(7 * k)?;
             let week_end = week_start.add_days(6)?;
             let partial = today < week_end;
             let days_covered = if partial {
@@ -173,28 +194,16 @@ pub fn aggregate_by_week(
             } else {
                 7
             };
+            let totals = totals.get(&week_start).copied().unwrap_or_default();
             Some(WeekTotal {
                 week_start,
                 week_end,
                 partial,
                 days_covered,
-                totals: Totals::default(),
+                totals,
             })
         })
-        .collect();
-    let first = out.first().map_or(current, |w| w.week_start);
-    let mut book = PriceBook::new(custom);
-    for (i, row) in rows.iter().enumerate() {
-        let start = date_of(row, i)?.week_start();
-        if start < first || start > current {
-            continue;
-        }
-        let index = usize::try_from(start.days_since(first) / 7).ok();
-        if let Some(week) = index.and_then(|k| out.get_mut(k)) {
-            week.totals.add(row, &mut book);
-        }
-    }
-    Ok(out)
+        .collect())
 }
 
 /// The totals of one agent.
@@ -216,23 +225,15 @@ pub fn aggregate_by_agent(
     rows: &[CostRow],
     custom: Option<&CustomPrices>,
 ) -> Result<Vec<AgentTotal>, Error> {
-    let mut book = PriceBook::new(custom);
-    let mut agents: BTreeMap<Id, Totals> = BTreeMap::new();
-    for (i, row) in rows.iter().enumerate() {
-        let agent_id = row.agent_id.ok_or_else(|| missing(i, "agent_id"))?;
-        agents.entry(agent_id).or_default().add(row, &mut book);
-    }
+    let agents = group(rows, custom, |i, row| {
+        row.agent_id.map(Some).ok_or_else(|| missing(i, "agent_id"))
+    })?;
     let mut out: Vec<AgentTotal> = agents
         .into_iter()
         .map(|(agent_id, totals)| AgentTotal { agent_id, totals })
         .collect();
-    out.sort_by(|a, b| {
-        b.totals
-            .cost
-            .total
-            .total_cmp(&a.totals.cost.total)
-            .then(a.agent_id.cmp(&b.agent_id))
-    });
+    // A stable sort keeps ties in id order.
+    out.sort_by(|a, b| by_cost(&a.totals, &b.totals));
     Ok(out)
 }
 
@@ -248,26 +249,19 @@ pub struct ModelTotal {
 
 /// Totals per model group, most expensive first (ties by key).
 pub fn aggregate_by_model(rows: &[CostRow], custom: Option<&CustomPrices>) -> Vec<ModelTotal> {
-    let mut book = PriceBook::new(custom);
     let mut keys: HashMap<(&str, Option<&str>), String> = HashMap::new();
-    let mut models: BTreeMap<String, Totals> = BTreeMap::new();
-    for row in rows {
+    let Ok(models) = group(rows, custom, |_, row| {
         let key = keys
             .entry((row.model.as_str(), row.provider.as_deref()))
             .or_insert_with(|| model_group_key(&row.model, row.provider.as_deref()));
-        models.entry(key.clone()).or_default().add(row, &mut book);
-    }
+        Ok::<_, Infallible>(Some(key.clone()))
+    });
     let mut out: Vec<ModelTotal> = models
         .into_iter()
         .map(|(model, totals)| ModelTotal { model, totals })
         .collect();
-    out.sort_by(|a, b| {
-        b.totals
-            .cost
-            .total
-            .total_cmp(&a.totals.cost.total)
-            .then_with(|| a.model.cmp(&b.model))
-    });
+    // A stable sort keeps ties in key order.
+    out.sort_by(|a, b| by_cost(&a.totals, &b.totals));
     out
 }
 

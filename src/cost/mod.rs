@@ -180,7 +180,7 @@ impl CostRow {
 
 impl From<&Bucket> for CostRow {
     fn from(b: &Bucket) -> Self {
-        CostRow::with_usage(&b.model, &b.provider, &b.usage)
+        CostRow::with_usage(&b.key.model, &b.key.provider, &b.usage)
     }
 }
 

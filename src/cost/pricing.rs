@@ -2,9 +2,7 @@
 //! and how a reported model string finds its price.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
-use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Code, coded};
@@ -45,7 +43,8 @@ pub fn built_in_prices() -> impl Iterator<Item = (&'static str, Price)> {
 
 /// The user's own prices for models the table does not know, by key
 /// (`acme/auto`, `brand-new-model`). The built-in table always wins.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct CustomPrices(pub BTreeMap<String, Price>);
 
 /// The keys a model string is looked up under, in order, duplicates and
@@ -233,35 +232,6 @@ fn usd_per_million<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
                 "a price is a finite number of at least 0 USD per million tokens, got {v}"
             ),
         ))
-    }
-}
-
-impl<'de> Deserialize<'de> for CustomPrices {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CustomPrices;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object of model key -> { input, output, cache_read, cache_write }")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<CustomPrices, E> {
-                Ok(CustomPrices::default())
-            }
-            fn visit_none<E: de::Error>(self) -> Result<CustomPrices, E> {
-                Ok(CustomPrices::default())
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<CustomPrices, D::Error> {
-                d.deserialize_map(V)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CustomPrices, A::Error> {
-                let mut out = BTreeMap::new();
-                while let Some((key, price)) = map.next_entry::<String, Price>()? {
-                    out.insert(key, price);
-                }
-                Ok(CustomPrices(out))
-            }
-        }
-        d.deserialize_option(V)
     }
 }
 

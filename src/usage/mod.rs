@@ -135,30 +135,20 @@ impl Usage {
 }
 
 /// The rollup of one quarter hour × workspace × runtime × agent × provider
-/// × model.
+/// × model: its key and its sums. On the wire the fields of both sit side by
+/// side (`bucket_start`, ..., `input_tokens`, ..., `task_count`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "wire::Bucket")]
 pub struct Bucket {
-    /// The quarter-hour instant (UTC, 15-minute floor of `created_at`).
-    pub bucket_start: Instant,
-    /// Workspace.
-    pub workspace_id: Id,
-    /// Runtime.
-    pub runtime_id: Id,
-    /// Agent.
-    pub agent_id: Id,
-    /// Provider, lowercased.
-    pub provider: String,
-    /// Model.
-    pub model: String,
+    /// What the bucket sums under.
+    #[serde(flatten)]
+    pub key: RollupKey,
     /// Sums.
     #[serde(flatten)]
     pub usage: Usage,
     /// Distinct tasks in the bucket.
-    #[serde(deserialize_with = "count")]
     pub task_count: u64,
     /// Raw rows in the bucket.
-    #[serde(deserialize_with = "count")]
     pub event_count: u64,
 }
 

@@ -24,12 +24,12 @@ pub fn usage_daily(buckets: &[Bucket], tz: Zone, since: Instant) -> Vec<DailyRow
     let mut offsets = tz.offsets();
     let mut series = Series::default();
     let mut days: Map<(i64, u32), Usage> = Map::default();
-    for bucket in buckets.iter().filter(|b| b.bucket_start >= since) {
+    for Bucket { key, usage, .. } in buckets.iter().filter(|b| b.key.bucket_start >= since) {
         let day = offsets
-            .local(bucket.bucket_start.unix_seconds())
+            .local(key.bucket_start.unix_seconds())
             .div_euclid(DAY);
-        let id = series.id(&bucket.provider, &bucket.model);
-        days.entry((day, id)).or_default().add(&bucket.usage);
+        let id = series.id(&key.provider, &key.model);
+        days.entry((day, id)).or_default().add(usage);
     }
     let mut rows: Vec<DailyRow> = days
         .into_iter()

@@ -72,12 +72,7 @@ pub fn rollup_usage(rows: &[UsageRow]) -> Result<Vec<Bucket>, Error> {
     Ok(buckets
         .into_iter()
         .map(|(key, (usage, tasks, events))| Bucket {
-            bucket_start: key.bucket_start,
-            workspace_id: key.workspace_id,
-            runtime_id: key.runtime_id,
-            agent_id: key.agent_id,
-            provider: key.provider,
-            model: key.model,
+            key,
             usage,
             task_count: tasks.len() as u64,
             event_count: events,

@@ -1,20 +1,65 @@
 //! Flat wire forms of the rows that rules take as input.
 //!
-//! The Rust types nest their sums in [`Usage`]; on the wire the sums sit
-//! beside the other fields. serde's `flatten` would map one onto the other,
-//! but it hides where inside a row a bad value is, so an error would name
-//! `buckets[3]` instead of `buckets[3].input_tokens`. Reading through these
-//! flat structs keeps every path exact.
+//! The Rust types nest their sums in [`Usage`] (and a bucket its key in
+//! [`RollupKey`]); on the wire all fields sit side by side. serde's
+//! `flatten` would map one onto the other, but it hides where inside a row
+//! a bad value is, so an error would name `buckets[3]` instead of
+//! `buckets[3].input_tokens`. Reading through these flat structs keeps
+//! every path exact.
 
 use serde::Deserialize;
 
-use super::Usage;
+use super::{RollupKey, Usage};
 use crate::id::Id;
 use crate::number::count;
 use crate::time::Instant;
 
-#[derive(Deserialize)]
-pub(super) struct Bucket {
+/// Declares a flat wire row: the given fields, then the nine sums of
+/// [`Usage`], which `usage()` gathers back.
+macro_rules! flat_row {
+    ($name:ident { $($(#[$attr:meta])* $field:ident: $ty:ty,)* }) => {
+        #[derive(Deserialize)]
+        pub(super) struct $name {
+            $($(#[$attr])* $field: $ty,)*
+            #[serde(deserialize_with = "count")]
+            input_tokens: u64,
+            #[serde(deserialize_with = "count")]
+            output_tokens: u64,
+            #[serde(deserialize_with = "count")]
+            cache_read_tokens: u64,
+            #[serde(deserialize_with = "count")]
+            cache_write_tokens: u64,
+            #[serde(deserialize_with = "count")]
+            cost_usd_ticks: u64,
+            #[serde(deserialize_with = "count")]
+            uncosted_input_tokens: u64,
+            #[serde(deserialize_with = "count")]
+            uncosted_output_tokens: u64,
+            #[serde(deserialize_with = "count")]
+            uncosted_cache_read_tokens: u64,
+            #[serde(deserialize_with = "count")]
+            uncosted_cache_write_tokens: u64,
+        }
+
+        impl $name {
+            fn usage(&self) -> Usage {
+                Usage {
+                    input_tokens: self.input_tokens,
+                    output_tokens: self.output_tokens,
+                    cache_read_tokens: self.cache_read_tokens,
+                    cache_write_tokens: self.cache_write_tokens,
+                    cost_usd_ticks: self.cost_usd_ticks,
+                    uncosted_input_tokens: self.uncosted_input_tokens,
+                    uncosted_output_tokens: self.uncosted_output_tokens,
+                    uncosted_cache_read_tokens: self.uncosted_cache_read_tokens,
+                    uncosted_cache_write_tokens: self.uncosted_cache_write_tokens,
+                }
+            }
+        }
+    };
+}
+
+flat_row!(Bucket {
     bucket_start: Instant,
     workspace_id: Id,
     runtime_id: Id,
@@ -22,82 +67,30 @@ pub(super) struct Bucket {
     provider: String,
     model: String,
     #[serde(deserialize_with = "count")]
-    input_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    output_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    cache_read_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    cache_write_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    cost_usd_ticks: u64,
-    #[serde(deserialize_with = "count")]
-    uncosted_input_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    uncosted_output_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    uncosted_cache_read_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    uncosted_cache_write_tokens: u64,
-    #[serde(deserialize_with = "count")]
     task_count: u64,
     #[serde(deserialize_with = "count")]
     event_count: u64,
-}
+});
 
-#[derive(Deserialize)]
-pub(super) struct HourRow {
+flat_row!(HourRow {
     hour: u8,
     model: String,
     #[serde(deserialize_with = "count")]
-    input_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    output_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    cache_read_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    cache_write_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    cost_usd_ticks: u64,
-    #[serde(deserialize_with = "count")]
-    uncosted_input_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    uncosted_output_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    uncosted_cache_read_tokens: u64,
-    #[serde(deserialize_with = "count")]
-    uncosted_cache_write_tokens: u64,
-    #[serde(deserialize_with = "count")]
     task_count: u64,
-}
-
-macro_rules! usage_of {
-    ($w:expr) => {{
-        let w = &$w;
-        Usage {
-            input_tokens: w.input_tokens,
-            output_tokens: w.output_tokens,
-            cache_read_tokens: w.cache_read_tokens,
-            cache_write_tokens: w.cache_write_tokens,
-            cost_usd_ticks: w.cost_usd_ticks,
-            uncosted_input_tokens: w.uncosted_input_tokens,
-            uncosted_output_tokens: w.uncosted_output_tokens,
-            uncosted_cache_read_tokens: w.uncosted_cache_read_tokens,
-            uncosted_cache_write_tokens: w.uncosted_cache_write_tokens,
-        }
-    }};
-}
+});
 
 impl From<Bucket> for super::Bucket {
     fn from(w: Bucket) -> Self {
         super::Bucket {
-            usage: usage_of!(w),
-            bucket_start: w.bucket_start,
-            workspace_id: w.workspace_id,
-            runtime_id: w.runtime_id,
-            agent_id: w.agent_id,
-            provider: w.provider,
-            model: w.model,
+            usage: w.usage(),
+            key: RollupKey {
+                bucket_start: w.bucket_start,
+                workspace_id: w.workspace_id,
+                runtime_id: w.runtime_id,
+                agent_id: w.agent_id,
+                provider: w.provider,
+                model: w.model,
+            },
             task_count: w.task_count,
             event_count: w.event_count,
         }
@@ -107,7 +100,7 @@ impl From<Bucket> for super::Bucket {
 impl From<HourRow> for super::HourRow {
     fn from(w: HourRow) -> Self {
         super::HourRow {
-            usage: usage_of!(w),
+            usage: w.usage(),
             hour: w.hour,
             model: w.model,
             task_count: w.task_count,
