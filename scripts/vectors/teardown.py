@@ -60,7 +60,9 @@ def inp(snap, req=None, who=None):
 
 
 def plan(policy, mode, confirmed=(), archive=(), unbind=(), delete=(), squads=(), pause=(), cancel=(),
-         history=(0, 0)):
+         history=(0, 0), cancels_on_runtime=False):
+    """`cancels_on_runtime`: some cancelled task is queued on this runtime, so
+    under unbind its row must be detached before the runtime is deleted."""
     ids = lambda xs: sorted(xs)
     h = {"finished_tasks": history[0], "chat_sessions": history[1]}
     zero = {"finished_tasks": 0, "chat_sessions": 0}
@@ -87,7 +89,7 @@ def plan(policy, mode, confirmed=(), archive=(), unbind=(), delete=(), squads=()
         then("unbind_agents", effects["unbind_agents"])
         then("pause_autopilots", effects["pause_autopilots"], pause_reason="agent_runtime_required")
         then("cancel_tasks", effects["cancel_tasks"])
-        then("detach_history", [RT] if h != zero else [])
+        then("detach_history", [RT] if h != zero or cancels_on_runtime else [])
     steps.append({"op": "delete_runtime", "ids": [RT]})
 
     ev = lambda kind, key, xs: [{"type": kind, "workspace_id": WS, "runtime_id": RT, key: x} for x in xs]
@@ -263,7 +265,7 @@ def teardown():
     # --- unbind policy -----------------------------------------------------------------------------
     f.ok(pt, "confirmed unbind keeps agents and history", "SPEC §3.3 unbind",
          plan("unbind", "confirmed", confirmed=[A(1)], unbind=[A(1), A(2)], pause=[P(1), P(2)],
-              cancel=[T(1)], history=(40, 7)),
+              cancel=[T(1)], history=(40, 7), cancels_on_runtime=True),
          input=inp(snapshot([agent(2, True), agent(1)], squads=[squad(1, 2, True)],
                             autopilots=[autopilot(1, "agent", 1), autopilot(2, "squad", 1), autopilot(3, "agent", 2, "paused")],
                             tasks=[task(1, 1, status="running")], history=(40, 7)),
@@ -271,6 +273,12 @@ def teardown():
     f.ok(pt, "unbind without history has no detach step", "SPEC §3.4 steps",
          plan("unbind", "strict", unbind=[A(1)]),
          input=inp(snapshot([agent(1, True)]), request("strict", "unbind")))
+    f.ok(pt, "unbind keeps the tasks it cancels on the runtime, detached", "SPEC §3.3 unbind: no history is deleted; review of issue #2",
+         plan("unbind", "strict", unbind=[A(1)], cancel=[T(1)], cancels_on_runtime=True),
+         input=inp(snapshot([agent(1, True)], tasks=[task(1, 1)]), request("strict", "unbind")))
+    f.ok(pt, "a task pinned to another runtime needs no detaching", "SPEC §3.3 unbind",
+         plan("unbind", "strict", unbind=[A(1)], cancel=[T(1)]),
+         input=inp(snapshot([agent(1, True)], tasks=[task(1, 1, runtime=OTHER_RT)]), request("strict", "unbind")))
     f.ok(pt, "unbind detaches chats even without finished tasks", "SPEC §3.3 unbind",
          plan("unbind", "strict", history=(0, 2)), input=inp(snapshot(history=(0, 2)), request("strict", "unbind")))
 

@@ -9,7 +9,7 @@ use crate::agent_set::{compare_agent_sets, parse_agent_ids};
 use crate::error::{Code, Error};
 use crate::id::Id;
 use crate::refusal::{AgentSummary, BlockingSquad, Diff, Outcome, Refusal, RefusalCode};
-use crate::workspace::{Agent, AssigneeType, Autopilot, Member, Runtime, Squad};
+use crate::workspace::{Agent, AssigneeType, Autopilot, Member, Runtime, Squad, Task};
 
 /// The reason recorded on autopilots paused because their agent lost its runtime.
 pub const AGENT_RUNTIME_REQUIRED: &str = "agent_runtime_required";
@@ -65,6 +65,9 @@ struct Scope<'a> {
     autopilots: BTreeSet<Id>,
     /// Unfinished tasks on the runtime or of its agents.
     tasks: BTreeSet<Id>,
+    /// Some of those tasks are queued on this runtime: once cancelled they
+    /// are finished rows of it, which unbinding must detach, not lose.
+    tasks_on_runtime: bool,
     history: History,
 }
 
@@ -95,12 +98,13 @@ impl<'a> Scope<'a> {
             .map(|a| a.id)
             .collect();
         let runtime_id = s.runtime.id;
-        let tasks = all_tasks
+        let in_scope: Vec<&Task> = all_tasks
             .into_values()
             .filter(|t| t.is_unfinished())
             .filter(|t| t.runtime_id == Some(runtime_id) || agents.contains_key(&t.agent_id))
-            .map(|t| t.id)
             .collect();
+        let tasks_on_runtime = in_scope.iter().any(|t| t.runtime_id == Some(runtime_id));
+        let tasks = in_scope.iter().map(|t| t.id).collect();
         Ok(Scope {
             runtime: &s.runtime,
             agents,
@@ -108,6 +112,7 @@ impl<'a> Scope<'a> {
             squads,
             autopilots,
             tasks,
+            tasks_on_runtime,
             history: s.history,
         })
     }
@@ -290,7 +295,10 @@ impl<'a> Scope<'a> {
                     ..step(Op::PauseAutopilots, &e.pause_autopilots)
                 });
                 then(step(Op::CancelTasks, &e.cancel_tasks));
-                if !e.history_detached.is_empty() {
+                // Finished rows of the runtime are kept, detached: its history,
+                // and the tasks just cancelled on it. Deleting the runtime would
+                // otherwise take them along (`task.runtime_id` cascades).
+                if !e.history_detached.is_empty() || self.tasks_on_runtime {
                     then(step(Op::DetachHistory, &runtime));
                 }
             }
