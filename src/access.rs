@@ -77,8 +77,10 @@ pub fn plan_runtime_update(
         _ => None,
     };
     let visibility = match patch.visibility.as_deref() {
-        Some(v @ ("private" | "public")) if v != runtime.visibility => Some(v.to_owned()),
-        Some("private" | "public") | None => None,
+        // The current value again, whatever it is: a no-op.
+        Some(v) if v == runtime.visibility => None,
+        Some(v @ ("private" | "public")) => Some(v.to_owned()),
+        None => None,
         Some(other) => {
             return Err(Error::new(
                 Code::InvalidInput,

@@ -26,6 +26,11 @@ impl AgentIdList {
     pub fn new<S: Into<String>>(ids: impl IntoIterator<Item = S>) -> Self {
         AgentIdList(ids.into_iter().map(|s| Some(s.into())).collect())
     }
+
+    /// The elements as sent; `None` for one that was not a string.
+    pub fn items(&self) -> &[Option<String>] {
+        &self.0
+    }
 }
 
 impl<S: Into<String>> FromIterator<S> for AgentIdList {
@@ -73,6 +78,18 @@ pub struct SetComparison {
     pub added: Vec<Id>,
     /// Confirmed but not live: agents that went away. Sorted.
     pub removed: Vec<Id>,
+}
+
+/// Compares two lists as sets, each parsed by [`parse_agent_ids`] first
+/// (errors name `live[i]` or `confirmed[i]`). This is `compareAgentSets`.
+pub fn compare_agent_lists(
+    live: &AgentIdList,
+    confirmed: &AgentIdList,
+) -> Result<SetComparison, Error> {
+    Ok(compare_agent_sets(
+        &parse_agent_ids(live, "live")?,
+        &parse_agent_ids(confirmed, "confirmed")?,
+    ))
 }
 
 /// Compares two sets of ids.

@@ -2,9 +2,9 @@
 //!
 //! JavaScript has one number type, so a count arrives as `3`, `3.0` or
 //! `2.2e9`; all are accepted when the value is a non-negative integer that a
-//! JavaScript number holds exactly. `-1`, `1.5`, `NaN`, `Infinity` and
-//! strings are `invalid_count`. Money and prices must be finite
-//! (`invalid_number`).
+//! JavaScript number holds exactly (at most 2^53 - 1, whichever way it is
+//! written). `-1`, `1.5`, `NaN`, `Infinity`, 2^53 and strings are
+//! `invalid_count`. Money and prices must be finite (`invalid_number`).
 
 use std::fmt;
 
@@ -84,16 +84,24 @@ impl<'de> Visitor<'de> for WholeNumber {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
-        Ok(v)
+        if v <= MAX_SAFE_INTEGER {
+            Ok(v)
+        } else {
+            Err(coded(
+                self.0,
+                format_args!("{v} is more than a JavaScript number holds exactly (2^53 - 1)"),
+            ))
+        }
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-        u64::try_from(v).map_err(|_| {
-            coded(
+        match u64::try_from(v) {
+            Ok(v) => self.visit_u64(v),
+            Err(_) => Err(coded(
                 self.0,
                 format_args!("expected a non-negative integer, got {v}"),
-            )
-        })
+            )),
+        }
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {

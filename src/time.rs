@@ -12,7 +12,12 @@ use crate::error::{Code, Error, coded};
 pub(crate) const DAY: i64 = 86_400;
 
 /// A point on the UTC time line, with nanosecond precision, between years
-/// 0001 and 9999.
+/// 0001 and 2099.
+///
+/// The upper bound is where the compiled time-zone rules end: chrono-tz
+/// lists every transition up to 2099 and none after, so a later instant in
+/// a zone with daylight saving would silently keep its last offset. Every
+/// instant this type accepts has an exact local time in every zone.
 ///
 /// Read from any RFC 3339 timestamp (`Z` or a numeric offset, fractional
 /// seconds allowed); always written in UTC with a `Z`, with a fraction only
@@ -26,11 +31,11 @@ pub struct Instant {
 impl Instant {
     /// `0001-01-01T00:00:00Z`.
     const MIN_SECS: i64 = -62_135_596_800;
-    /// `9999-12-31T23:59:59Z`.
-    const MAX_SECS: i64 = 253_402_300_799;
+    /// `2099-12-31T23:59:59Z`.
+    const MAX_SECS: i64 = 4_102_444_799;
 
     /// The instant `secs` seconds after the Unix epoch, or `None` outside
-    /// years 0001..=9999 or with `nanos` of a second or more.
+    /// years 0001..=2099 or with `nanos` of a second or more.
     pub fn from_unix(secs: i64, nanos: u32) -> Option<Self> {
         ((Self::MIN_SECS..=Self::MAX_SECS).contains(&secs) && nanos < 1_000_000_000)
             .then_some(Instant { secs, nanos })
@@ -74,8 +79,11 @@ fn parse_instant(text: &str) -> Result<Instant, String> {
     if nanos >= 1_000_000_000 {
         return Err(format!("leap seconds are not accepted, got {text:?}"));
     }
-    Instant::from_unix(parsed.timestamp(), nanos)
-        .ok_or_else(|| format!("instants must lie in years 0001..=9999, got {text:?}"))
+    Instant::from_unix(parsed.timestamp(), nanos).ok_or_else(|| {
+        format!(
+            "instants must lie in years 0001..=2099 (the time-zone rules end in 2099), got {text:?}"
+        )
+    })
 }
 
 impl fmt::Display for Instant {
@@ -149,7 +157,7 @@ impl Date {
 
     /// The local date of `local` seconds (Unix seconds plus a UTC offset).
     ///
-    /// INVARIANT: callers pass an [`Instant`] (years 0001..=9999) shifted by
+    /// INVARIANT: callers pass an [`Instant`] (years 0001..=2099) shifted by
     /// a UTC offset (less than a day), far inside chrono's ±262,000 years, so
     /// the fallback is never taken.
     pub(crate) fn of_local_seconds(local: i64) -> Date {

@@ -76,8 +76,18 @@ pub fn parse_days(raw: &RawDays, default: DayCount) -> Result<u32, Error> {
 
 /// The earliest instant whose local date in `tz` is `date` (see
 /// [`Zone::start_of_day`]).
+///
+/// # Errors
+///
+/// `invalid_date` when the day starts outside years 0001..=2099.
 pub fn start_of_local_day(date: Date, tz: Zone) -> Result<Instant, Error> {
-    tz.start_of_day(date)
+    tz.start_of_day(date).ok_or_else(|| {
+        Error::new(
+            Code::InvalidDate,
+            "date",
+            format!("{date} starts outside years 0001..=2099 in {tz}, the years the time-zone rules cover"),
+        )
+    })
 }
 
 /// The start of the usage window of `days` days: the start of the local date
@@ -95,14 +105,13 @@ pub fn since_exact(now: Instant, days: DayCount, tz: Zone) -> Result<Instant, Er
 }
 
 fn since(now: Instant, shift: i64, tz: Zone) -> Result<Instant, Error> {
-    let day = tz.date_of(now).add_days(shift).ok_or_else(|| {
+    tz.date_of(now).add_days(shift).and_then(|day| tz.start_of_day(day)).ok_or_else(|| {
         Error::new(
             Code::InvalidDays,
             "days",
-            format!("{} days is out of the calendar's range", -shift),
+            "the window would start outside years 0001..=2099, the years the time-zone rules cover",
         )
-    })?;
-    tz.start_of_day(day)
+    })
 }
 
 /// A number of days: a non-negative integer (`invalid_days` otherwise).

@@ -12,7 +12,7 @@
 //! // São Paulo skipped 2015-10-18 00:00..01:00: the day starts at 01:00 local.
 //! let zone = Zone::parse("America/Sao_Paulo", "tz")?;
 //! let day = Date::parse("2015-10-18", "date")?;
-//! assert_eq!(zone.start_of_day(day)?.to_string(), "2015-10-18T03:00:00Z");
+//! assert_eq!(zone.start_of_day(day).map(|t| t.to_string()), Some("2015-10-18T03:00:00Z".into()));
 //! # Ok::<(), runtime_rules::Error>(())
 //! ```
 
@@ -23,7 +23,7 @@ use chrono::{LocalResult, Offset, TimeZone};
 use chrono_tz::{GapInfo, Tz};
 
 use crate::error::{Code, Error, coded};
-use crate::time::{DAY, Date, Instant};
+use crate::time::{Date, Instant};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A valid IANA time zone, links such as `US/Pacific` included.
@@ -59,8 +59,9 @@ impl Zone {
     ///
     /// On a day with two midnights (a fold at 00:00) this is the first one; a
     /// date the zone skipped entirely (Pacific/Apia 2011-12-30) starts where
-    /// the next existing date starts.
-    pub fn start_of_day(self, date: Date) -> Result<Instant, Error> {
+    /// the next existing date starts. `None` when that instant lies outside
+    /// the years an [`Instant`] covers.
+    pub fn start_of_day(self, date: Date) -> Option<Instant> {
         let midnight = date.naive().and_time(chrono::NaiveTime::MIN);
         let start = match self.0.from_local_datetime(&midnight) {
             LocalResult::Single(t) => Some(t),
@@ -68,9 +69,7 @@ impl Zone {
             // Midnight is in a gap: the day starts at the first instant after it.
             LocalResult::None => GapInfo::new(&midnight, &self.0).and_then(|gap| gap.end),
         };
-        start
-            .and_then(|t| Instant::from_unix(t.timestamp(), 0))
-            .ok_or_else(|| out_of_range(date, self))
+        start.and_then(|t| Instant::from_unix(t.timestamp(), 0))
     }
 
     /// A cache for converting many instants of this zone (see [`Offsets`]).
@@ -106,17 +105,6 @@ impl Serialize for Zone {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())
     }
-}
-
-fn out_of_range(date: Date, zone: Zone) -> Error {
-    Error::new(
-        Code::InvalidDate,
-        "date",
-        format!(
-            "{date} has no start of day in {} within years 0001..=9999",
-            zone.name()
-        ),
-    )
 }
 
 impl fmt::Display for Zone {
@@ -179,7 +167,7 @@ struct Span {
 /// One probe step: shorter than the shortest time between two offset
 /// changes of any zone (`scripts/tz-spacing` checks this against the
 /// compiled table on every test run; keep the two equal).
-const PROBE: i64 = DAY;
+const PROBE: i64 = 86_400;
 /// How far a span is extended in each direction when nothing changes
 /// (zones without DST): far enough to cover a year of reports.
 const MAX_PROBES: i64 = 400;

@@ -83,6 +83,8 @@ def access():
     f.ok(upd, "member may not rename another's runtime", s1,
          forbidden("you can only rename runtimes you own; ask a workspace owner or admin"),
          member=member(OTHER), runtime=runtime(), patch={"name": "mine now"})
+    f.ok(upd, "re-sending an unusual current visibility is still a no-op", s1, plan(),
+         member=member(OTHER), runtime=runtime(visibility="workspace"), patch={"visibility": "workspace"})
     f.err(upd, "visibility must be private or public", "bad input", "invalid_input", "patch.visibility",
           member=member(OWNER), runtime=runtime(), patch={"visibility": "workspace"})
     f.err(upd, "a name cannot be blank", "bad input", "invalid_input", "patch.name",

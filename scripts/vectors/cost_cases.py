@@ -124,6 +124,9 @@ def cost():
     f.err(ec, "a row without model", "bad input", "invalid_input", "row.model", row={"input_tokens": 5})
     f.err(ec, "negative tokens", "bad input", "invalid_count", "row.input_tokens", row=row("gpt-5", -5))
     f.err(ec, "fractional tokens", "bad input", "invalid_count", "row.output_tokens", row=row("gpt-5", 0, 2.5))
+    f.err(ec, "more tokens than a JavaScript number holds exactly", "bad input", "invalid_count", "row.input_tokens",
+          row=row("gpt-5", 2 ** 53))
+    f.ok(ec, "the largest exact JavaScript integer is a count", S6, (2 ** 53 - 1) * 1.25 / 1e6, row=row("gpt-5", 2 ** 53 - 1))
     f.err(ec, "tokens as a string", "bad input", "invalid_count", "row.cache_read_tokens", row=row("gpt-5", 0, 0, "12"))
     f.err(ec, "a negative custom price", "bad input", "invalid_number", "custom_prices.x.input",
           row=row("x", M), custom_prices={"x": {"input": -1, "output": 0, "cache_read": 0, "cache_write": 0}})
@@ -213,6 +216,10 @@ def aggregate():
                                                      ("2026-05-04", "2026-05-10", False, 7), ("2026-05-11", "2026-05-17", False, 7),
                                                      ("2026-05-18", "2026-05-24", True, 2)]],
          rows=[d("2026-04-13", "claude-sonnet-4-6", M)], weeks=5, tz="UTC", now="2026-05-19T12:00:00Z")
+    f.ok(aw, "rows after today are dropped, as in slice_window", S6,
+         [week("2026-05-18", "2026-05-24", True, 3, totals([(SONNET, (M, 0, 0, 0))]))],
+         rows=[d("2026-05-19", "claude-sonnet-4-6", M), d("2026-05-22", "claude-sonnet-4-6", 5 * M)],
+         weeks=1, tz="UTC", now="2026-05-20T12:00:00Z")
     f.ok(aw, "today is Monday in Tokyo while it is Sunday in UTC", "SPEC §6; weeks in the viewer's zone",
          [week("2026-05-18", "2026-05-24", True, 1, zero)], rows=[], weeks=1, tz="Asia/Tokyo", now="2026-05-17T23:30:00Z")
     f.err(aw, "zero weeks", "bad input", "invalid_count", "weeks", rows=[], weeks=0, tz="UTC", now="2026-05-19T12:00:00Z")

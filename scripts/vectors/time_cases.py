@@ -77,6 +77,10 @@ def start_of_local_day():
     for tz, d, why in days:
         expected = iso(start_of_day(date.fromisoformat(d), tz))
         f.ok(r, f"{tz} {d}", f"{why}; {ORACLE}", expected, date=d, tz=tz)
+    f.err(r, "after 2099 the time-zone rules are unknown", "chrono-tz's table ends in 2099 (DESIGN.md)", "invalid_date", "date",
+          date="2100-07-01", tz="Australia/Sydney")
+    f.ok(r, "the last day of 2099", f"the end of the supported range; {ORACLE}", iso(start_of_day(date(2099, 12, 31), "Asia/Tokyo")),
+         date="2099-12-31", tz="Asia/Tokyo")
     for bad_date in ["2025-02-29", "2025-2-03", "20250203", "2025-02-03T00:00:00Z"]:
         f.err(r, f"rejects date {bad_date!r}", "bad input", "invalid_date", "date", date=bad_date, tz="UTC")
     for bad_tz, code in [("Local", "invalid_time_zone"), ("", "invalid_time_zone"), ("Mars/Olympus_Mons", "invalid_time_zone"),
@@ -155,6 +159,10 @@ def window():
     f.err(sf, "days beyond the calendar", "bad input", "invalid_days", "days", now="2025-06-01T00:00:00Z", days=4000000000, tz="UTC")
     f.err(sf, "a local time is not an instant", "bad input", "invalid_instant", "now", now="2025-06-01T00:00:00", **bad_now)
     f.err(sf, "a date is not an instant", "bad input", "invalid_instant", "now", now="2025-06-01", **bad_now)
+    f.err(sf, "an instant after 2099", "chrono-tz's table ends in 2099 (DESIGN.md)", "invalid_instant", "now",
+          now="2100-01-01T00:00:00Z", days=1, tz="UTC")
+    f.ok(sf, "the last second of 2099", f"the end of the supported range; {ORACLE}", since_from_days("2099-12-31T23:59:59Z", 0, "UTC"),
+         now="2099-12-31T23:59:59Z", days=0, tz="UTC")
     f.err(sf, "the host zone is not a rule input", s4, "invalid_time_zone", "tz", now="2025-06-01T00:00:00Z", days=3, tz="Local")
 
     se = "since_exact"
@@ -168,4 +176,6 @@ def window():
     f.ok(se, "zero dates: the window starts tomorrow", s4, since_from_days("2025-06-01T20:00:00Z", -1, "Asia/Kolkata"),
          now="2025-06-01T20:00:00Z", days=0, tz="Asia/Kolkata")
     f.err(se, "negative days", s4, "invalid_days", "days", now="2025-06-01T00:00:00Z", days=-2, tz="UTC")
+    f.err(se, "tomorrow would be in 2100", "chrono-tz's table ends in 2099 (DESIGN.md)", "invalid_days", "days",
+          now="2099-12-31T12:00:00Z", days=0, tz="UTC")
     return f

@@ -67,6 +67,8 @@ def usage_daily():
     case("Chatham's midnight is at 11:15 UTC", "SPEC §5: the anchor's whole-hour rollup got this wrong", chatham, "Pacific/Chatham")
     lord_howe = [bucket("2025-06-01T13:15:00Z"), bucket("2025-06-01T13:30:00Z")]
     case("Lord Howe's midnight is at 13:30 UTC", "SPEC §5", lord_howe, "Australia/Lord_Howe")
+    adelaide = [bucket("2025-06-01T14:15:00Z"), bucket("2025-06-01T14:30:00Z")]
+    case("Adelaide's midnight is at 14:30 UTC", "SPEC §5: a :30 zone", adelaide, "Australia/Adelaide")
     st_johns = [bucket("2025-01-15T03:15:00Z"), bucket("2025-01-15T03:30:00Z")]
     case("Newfoundland's midnight is at 03:30 UTC", "SPEC §5", st_johns, "America/St_Johns")
     fall = [bucket("2025-11-02T03:45:00Z", tokens=(1, 0, 0, 0)), bucket("2025-11-02T04:00:00Z", tokens=(2, 0, 0, 0)),

@@ -144,7 +144,8 @@ pub struct WeekTotal {
     pub week_start: Date,
     /// Sunday.
     pub week_end: Date,
-    /// The current week, not over yet.
+    /// Today is before the week's Sunday (`days_covered` < 7). On Sunday the
+    /// current week counts as complete, as in the original product.
     pub partial: bool,
     /// Days of the week up to today (7 for past weeks).
     pub days_covered: u8,
@@ -155,8 +156,9 @@ pub struct WeekTotal {
 
 /// Totals of the last `weeks` Monday weeks, ascending, ending with the
 /// current week in `tz` at `now`; every week present (zeros where there
-/// were no rows), rows outside those weeks dropped. The current week is
-/// `partial` with `days_covered` up to and including today.
+/// were no rows). Rows before the first week or after today are dropped,
+/// as [`slice_window`] drops them. The current week has `days_covered` up
+/// to and including today.
 ///
 /// # Errors
 ///
@@ -181,8 +183,8 @@ pub fn aggregate_by_week(
     // At most 520 weeks back: always within the calendar.
     let first = current.add_days(-7 * (weeks as i64 - 1)).unwrap_or(current);
     let totals = group(rows, custom, |i, row| {
-        let start = date_of(row, i)?.week_start();
-        Ok((first..=current).contains(&start).then_some(start))
+        let date = date_of(row, i)?;
+        Ok((first <= date && date <= today).then(|| date.week_start()))
     })?;
     Ok((0..weeks as i64)
         .filter_map(|k| {

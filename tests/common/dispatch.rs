@@ -93,12 +93,10 @@ pub fn call(rule: &str, a: &Args) -> Result<Value, Error> {
                 "expected_active_agent_ids",
             )?)
         }
-        "compare_agent_sets" => {
-            let live = agent_set::parse_agent_ids(&a.get::<AgentIdList>("live")?, "live")?;
-            let confirmed =
-                agent_set::parse_agent_ids(&a.get::<AgentIdList>("confirmed")?, "confirmed")?;
-            json(agent_set::compare_agent_sets(&live, &confirmed))
-        }
+        "compare_agent_sets" => json(agent_set::compare_agent_lists(
+            &a.get::<AgentIdList>("live")?,
+            &a.get::<AgentIdList>("confirmed")?,
+        )?),
 
         "plan_teardown" => json(teardown::plan_teardown(
             &a.whole::<TeardownInput>("input")?,
