@@ -21,10 +21,10 @@ use std::str::FromStr;
 
 use chrono::{LocalResult, Offset, TimeZone};
 use chrono_tz::{GapInfo, Tz};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Code, Error, coded};
 use crate::time::{Date, Instant};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A valid IANA time zone, links such as `US/Pacific` included.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
