@@ -141,11 +141,27 @@ where
     T: Deserialize<'de>,
     D: Deserializer<'de>,
 {
+    decode_with(field, deserializer, |text| text)
+}
+
+/// [`decode`] for a deserializer whose errors print more than the message
+/// they were made with: `message` recovers it from the printed error.
+/// serde-wasm-bindgen's errors are JavaScript `Error`s, which print as
+/// `Error: <message>`.
+pub fn decode_with<'de, T, D>(
+    field: &str,
+    deserializer: D,
+    message: impl FnOnce(String) -> String,
+) -> Result<T, Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { "" } else { path.as_str() };
         let mut at = join_path(field, path);
-        let text = e.inner().to_string();
+        let text = message(e.inner().to_string());
         let (code, message) = split_code(&text);
         if let Some(name) = missing_field(message) {
             at = join_path(&at, name);

@@ -65,7 +65,10 @@ pub mod window;
 pub mod workspace;
 pub mod zone;
 
-pub use error::{Code, Error, decode};
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Code, Error, decode, decode_with};
 pub use id::Id;
 pub use refusal::{Outcome, Refusal, RefusalCode};
 pub use time::{Date, Instant};

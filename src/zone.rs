@@ -331,6 +331,7 @@ mod tests {
         assert_eq!(zone("US/Pacific").name(), "US/Pacific");
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         /// Any zone, instants anywhere from 1850 to 2100 in any order: the
         /// cache answers what a direct lookup answers.

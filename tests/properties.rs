@@ -1,4 +1,5 @@
 //! Laws the rules must hold for every input, not just the vectors.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
