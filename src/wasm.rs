@@ -176,9 +176,9 @@ pub fn compare_agent_sets(
 /// server runs inside its transaction.
 #[wasm_bindgen(js_name = planTeardown, unchecked_return_type = "Outcome<Plan>")]
 pub fn plan_teardown(
-    #[wasm_bindgen(unchecked_param_type = "TeardownInput")] input_: JsValue,
+    #[wasm_bindgen(js_name = input, unchecked_param_type = "TeardownInput")] value: JsValue,
 ) -> Result {
-    checked(teardown::plan_teardown(&input::<TeardownInput>(input_)?))
+    checked(teardown::plan_teardown(&input::<TeardownInput>(value)?))
 }
 
 /// The snapshot as `viewer` may see it: restricted agents become summaries.
@@ -198,8 +198,10 @@ pub fn snapshot_for_viewer(
 /// The zone a report uses: the query's, else the stored one, else UTC.
 #[wasm_bindgen(js_name = resolveViewingTz, unchecked_return_type = "string")]
 pub fn resolve_viewing_tz(
-    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] query_tz: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] stored_tz: JsValue,
+    #[wasm_bindgen(js_name = queryTz, unchecked_param_type = "string | null | undefined")]
+    query_tz: JsValue,
+    #[wasm_bindgen(js_name = storedTz, unchecked_param_type = "string | null | undefined")]
+    stored_tz: JsValue,
 ) -> Result {
     answer(window::resolve_viewing_tz(
         text(&query_tz).as_deref(),
@@ -332,11 +334,11 @@ pub fn task_activity(
 #[wasm_bindgen(js_name = pricingCandidates, unchecked_return_type = "string[]")]
 pub fn pricing_candidates(
     #[wasm_bindgen(unchecked_param_type = "string")] model: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] provider: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] provider: Option<JsValue>,
 ) -> Result {
     answer(cost::candidates(
         &arg::<String>("model", model)?,
-        text(&provider).as_deref(),
+        provider.as_ref().and_then(text).as_deref(),
     ))
 }
 
@@ -344,11 +346,11 @@ pub fn pricing_candidates(
 #[wasm_bindgen(js_name = pricingKey, unchecked_return_type = "string")]
 pub fn pricing_key(
     #[wasm_bindgen(unchecked_param_type = "string")] model: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] provider: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] provider: Option<JsValue>,
 ) -> Result {
     answer(cost::pricing_key(
         &arg::<String>("model", model)?,
-        text(&provider).as_deref(),
+        provider.as_ref().and_then(text).as_deref(),
     ))
 }
 
@@ -356,11 +358,11 @@ pub fn pricing_key(
 #[wasm_bindgen(js_name = modelGroupKey, unchecked_return_type = "string")]
 pub fn model_group_key(
     #[wasm_bindgen(unchecked_param_type = "string")] model: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] provider: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] provider: Option<JsValue>,
 ) -> Result {
     answer(cost::model_group_key(
         &arg::<String>("model", model)?,
-        text(&provider).as_deref(),
+        provider.as_ref().and_then(text).as_deref(),
     ))
 }
 
@@ -368,7 +370,7 @@ pub fn model_group_key(
 #[wasm_bindgen(js_name = estimateCost, unchecked_return_type = "number")]
 pub fn estimate_cost(
     #[wasm_bindgen(unchecked_param_type = "CostRow")] row: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     answer(cost::estimate_cost(
@@ -381,7 +383,7 @@ pub fn estimate_cost(
 #[wasm_bindgen(js_name = costBreakdown, unchecked_return_type = "Breakdown")]
 pub fn cost_breakdown(
     #[wasm_bindgen(unchecked_param_type = "CostRow")] row: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     answer(cost::cost_breakdown(
@@ -394,7 +396,7 @@ pub fn cost_breakdown(
 #[wasm_bindgen(js_name = cacheSavings, unchecked_return_type = "number")]
 pub fn cache_savings(
     #[wasm_bindgen(unchecked_param_type = "CostRow")] row: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     answer(cost::cache_savings(
@@ -407,7 +409,7 @@ pub fn cache_savings(
 #[wasm_bindgen(js_name = unmappedModels, unchecked_return_type = "string[]")]
 pub fn unmapped_models(
     #[wasm_bindgen(unchecked_param_type = "CostRow[]")] rows: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     answer(cost::unmapped_models(
@@ -420,7 +422,7 @@ pub fn unmapped_models(
 #[wasm_bindgen(js_name = usageTotals, unchecked_return_type = "Totals")]
 pub fn usage_totals(
     #[wasm_bindgen(unchecked_param_type = "CostRow[]")] rows: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     answer(cost::usage_totals(
@@ -433,7 +435,7 @@ pub fn usage_totals(
 #[wasm_bindgen(js_name = aggregateByDate, unchecked_return_type = "DateTotal[]")]
 pub fn aggregate_by_date(
     #[wasm_bindgen(unchecked_param_type = "CostRow[]")] rows: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     checked(cost::aggregate_by_date(
@@ -449,7 +451,7 @@ pub fn aggregate_by_week(
     #[wasm_bindgen(unchecked_param_type = "number")] weeks: JsValue,
     #[wasm_bindgen(unchecked_param_type = "TimeZone")] tz: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     checked(cost::aggregate_by_week(
@@ -465,7 +467,7 @@ pub fn aggregate_by_week(
 #[wasm_bindgen(js_name = aggregateByAgent, unchecked_return_type = "AgentTotal[]")]
 pub fn aggregate_by_agent(
     #[wasm_bindgen(unchecked_param_type = "CostRow[]")] rows: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     checked(cost::aggregate_by_agent(
@@ -478,7 +480,7 @@ pub fn aggregate_by_agent(
 #[wasm_bindgen(js_name = aggregateByModel, unchecked_return_type = "ModelTotal[]")]
 pub fn aggregate_by_model(
     #[wasm_bindgen(unchecked_param_type = "CostRow[]")] rows: JsValue,
-    #[wasm_bindgen(js_name = customPrices, unchecked_param_type = "CustomPrices | null")]
+    #[wasm_bindgen(js_name = customPrices, unchecked_optional_param_type = "CustomPrices | null")]
     custom_prices: Option<JsValue>,
 ) -> Result {
     answer(cost::aggregate_by_model(

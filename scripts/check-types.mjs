@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+// Type-checks the package's TypeScript declarations against every test
+// vector and against a hand-written caller (scripts/check-types runs this).
+//
+//   node scripts/check-types.mjs [PKG_DIR]      (default: pkg/)
+//
+// PKG_DIR is a built package: its package.json's `types` (or `typings`)
+// names the .d.ts that declares every function. In a temporary directory
+// this writes one TypeScript file from tests/vectors/*.json: for every case
+// with an `expected` answer, each input argument (in the rule's `args`
+// order, a missing one as `undefined`, `{"$js": "NaN"}` as `NaN` and so on)
+// must be assignable to the function's parameter, the function must accept
+// the call with those arguments, and `expected` must be assignable to its
+// return type. Cases with an `error` are skipped: their inputs are wrong on
+// purpose. Then `tsc --noEmit --strict` checks that file together with
+// tests/js/types/consumer.ts, with 'runtime-rules' mapped to PKG_DIR, and
+// this fails unless the consumer calls every function the package declares.
+//
+// Inputs are checked as a typed caller passes a value it got elsewhere
+// (a record fetched from the API): field by field against the declared
+// shape, unknown extra fields allowed, because the core ignores them.
+// Expected answers are checked as fresh object literals, so a field the
+// declarations do not know is an error: outputs must be declared exactly.
+
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const vectorDir = path.join(root, "tests", "vectors");
+const consumer = path.join(root, "tests", "js", "types", "consumer.ts");
+const tsc = path.join(root, "node_modules", ".bin", "tsc");
+
+// Valid vector inputs that a typed caller should not write. Each entry is
+// `rule: case name` and the reason; an entry that matches no case fails
+// the check, so the list cannot go stale.
+const SKIP = new Map([
+  [
+    "can_edit_runtime: roles are case-sensitive: Owner is not owner",
+    'role "Owner": roles are case-sensitive and the declared Role is "owner" | "admin" | "member"',
+  ],
+  [
+    "plan_teardown: roles are case-sensitive",
+    'role "Admin": roles are case-sensitive and the declared Role is "owner" | "admin" | "member"',
+  ],
+  [
+    "plan_runtime_update: re-sending an unusual current visibility is still a no-op",
+    'patch visibility "workspace": a patch sets "private" or "public"; the no-op on another stored value is the core being lenient',
+  ],
+  [
+    "resolve_viewing_tz: a non-string query is no zone",
+    "query_tz 9: the JS API takes text (string | null | undefined); a non-string is treated as absent",
+  ],
+]);
+
+function die(message) {
+  console.error(`check-types: ${message}`);
+  process.exit(2);
+}
+
+// ------------------------------------------------------------ the package
+
+const pkgArg = process.argv[2] ?? path.join(root, "pkg");
+const pkgDir = path.resolve(process.cwd(), pkgArg);
+const pkgJsonPath = path.join(pkgDir, "package.json");
+if (!fs.existsSync(pkgJsonPath)) {
+  die(`${pkgJsonPath} not found: build the package first (scripts/build), or pass its directory`);
+}
+const pkgJson = JSON.parse(fs.readFileSync(pkgJsonPath, "utf8"));
+const typesField = pkgJson.types ?? pkgJson.typings;
+if (typeof typesField !== "string") die(`${pkgJsonPath} has no "types" field`);
+const dts = path.join(pkgDir, typesField);
+if (!fs.existsSync(dts)) die(`${dts} (the package's "types") not found`);
+if (!fs.existsSync(tsc)) die(`${tsc} not found: run npm ci in ${root}`);
+
+// The functions the package declares, less wasm-bindgen's loader glue.
+const GLUE = new Set(["initSync", "__wbg_init", "default"]);
+const declared = [...fs.readFileSync(dts, "utf8").matchAll(/^export function (\w+)\s*\(/gm)]
+  .map((m) => m[1])
+  .filter((name) => !GLUE.has(name));
+if (declared.length === 0) die(`${dts} declares no functions`);
+
+// Every declared function must be called by the hand-written consumer.
+const consumerText = fs.readFileSync(consumer, "utf8");
+const uncalled = declared.filter((name) => !new RegExp(`\\b${name}\\(`).test(consumerText));
+if (uncalled.length > 0) {
+  die(`${path.relative(root, consumer)} does not call: ${uncalled.join(", ")}`);
+}
+
+// --------------------------------------------- the file from the vectors
+
+/** A vector value as TypeScript source (JSON is valid TypeScript). */
+function literal(value) {
+  if (value === undefined) return "undefined";
+  if (value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && "$js" in value) {
+    const special = { NaN: "NaN", Infinity: "Infinity", "-Infinity": "-Infinity" }[value.$js];
+    if (special) return special;
+  }
+  return JSON.stringify(value);
+}
+
+const lines = [
+  "// Generated by scripts/check-types.mjs from tests/vectors/*.json. Do not edit.",
+  'import * as rr from "runtime-rules";',
+  "",
+  "/** Checks `value` against `T` as a value from elsewhere: no excess-property check. */",
+  "declare function arg<T>(): <U extends T>(value: U) => U;",
+  "",
+];
+/** Which case each generated line belongs to, for error messages. */
+const owner = [];
+const files = fs.readdirSync(vectorDir).filter((f) => f.endsWith(".json")).sort();
+if (files.length === 0) die(`no vectors in ${vectorDir}`);
+
+let checked = 0;
+let errorCases = 0;
+const skipped = [];
+const unusedSkips = new Set(SKIP.keys());
+const perFile = [];
+const missingRules = [];
+
+for (const file of files) {
+  const vectors = JSON.parse(fs.readFileSync(path.join(vectorDir, file), "utf8"));
+  const rules = vectors.rules ?? {};
+  let fileChecked = 0;
+  (vectors.cases ?? []).forEach((c, index) => {
+    const label = `${file}#${index} ${c.rule}: ${c.name}`;
+    if (!("expected" in c)) {
+      errorCases += 1;
+      return;
+    }
+    const key = `${c.rule}: ${c.name}`;
+    if (SKIP.has(key)) {
+      unusedSkips.delete(key);
+      skipped.push([label, SKIP.get(key)]);
+      return;
+    }
+    const rule = rules[c.rule];
+    if (!rule || typeof rule.js !== "string" || !Array.isArray(rule.args)) {
+      missingRules.push(label);
+      return;
+    }
+    const fn = `rr.${rule.js}`;
+    const input = c.input ?? {};
+    const unknownArgs = Object.keys(input).filter((name) => !rule.args.includes(name));
+    if (unknownArgs.length > 0) die(`${label}: input has arguments the rule does not list: ${unknownArgs.join(", ")}`);
+    const emit = (text) => {
+      for (const line of text.split("\n")) {
+        lines.push(line);
+        owner[lines.length] = label;
+      }
+    };
+    emit(`// ${label.replace(/\n/g, " ")}`);
+    emit("{");
+    rule.args.forEach((name, i) => {
+      emit(`  const a${i} = arg<Parameters<typeof ${fn}>[${i}]>()(${literal(input[name])});`);
+    });
+    // The call itself, every argument passed (an absent one as `undefined`).
+    const callArgs = rule.args.map((_, i) => `a${i}`).join(", ");
+    emit(`  const call = (): ReturnType<typeof ${fn}> => ${fn}(${callArgs});`);
+    emit(`  const expected: ReturnType<typeof ${fn}> = ${literal(c.expected)};`);
+    emit("  void [call, expected];");
+    emit("}");
+    checked += 1;
+    fileChecked += 1;
+  });
+  perFile.push([file, fileChecked]);
+}
+
+if (missingRules.length > 0) die(`cases whose rule has no "js" name and "args":\n  ${missingRules.join("\n  ")}`);
+if (unusedSkips.size > 0) die(`skip-list entries that match no case (remove them):\n  ${[...unusedSkips].join("\n  ")}`);
+
+// ------------------------------------------------------------------ tsc
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "check-types-"));
+const generated = path.join(work, "vectors.ts");
+fs.writeFileSync(generated, lines.join("\n") + "\n");
+fs.writeFileSync(
+  path.join(work, "tsconfig.json"),
+  JSON.stringify(
+    {
+      compilerOptions: {
+        target: "ES2022",
+        module: "ESNext",
+        moduleResolution: "Bundler",
+        lib: ["ES2022", "DOM"],
+        types: [],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        forceConsistentCasingInFileNames: true,
+        paths: { "runtime-rules": [pkgDir] },
+      },
+      files: [generated, consumer],
+    },
+    null,
+    2,
+  ),
+);
+
+let output = "";
+let failed = false;
+try {
+  output = execFileSync(tsc, ["-p", path.join(work, "tsconfig.json"), "--noEmit", "--strict", "--pretty", "false"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+} catch (e) {
+  failed = true;
+  output = `${e.stdout ?? ""}${e.stderr ?? ""}`;
+}
+
+if (failed) {
+  // Name the vector case behind each error in the generated file.
+  const badCases = new Set();
+  let errors = 0;
+  const report = output
+    .split("\n")
+    .map((line) => {
+      // tsc names files relative to the working directory.
+      const m = line.match(/^(.+?)\((\d+),\d+\): error /);
+      if (!m) return line;
+      errors += 1;
+      const here = path.resolve(process.cwd(), m[1]) === generated && owner[Number(m[2])];
+      if (!here) return line;
+      badCases.add(here);
+      return `${line}\n    in vector ${here}`;
+    })
+    .join("\n");
+  console.error(report.trimEnd());
+  console.error(
+    `\ncheck-types: ${errors} type errors, ${badCases.size} of ${checked} vector cases failing ` +
+      `(generated file kept: ${generated})`,
+  );
+  process.exit(1);
+}
+
+fs.rmSync(work, { recursive: true, force: true });
+const version = execFileSync(tsc, ["--version"], { encoding: "utf8" }).trim();
+for (const [file, n] of perFile) console.log(`  ${file.padEnd(26)} ${n}`);
+for (const [label, reason] of skipped) console.log(`  skipped ${label}\n    (${reason})`);
+console.log(
+  `check-types: ${checked} vector cases type-checked against ${path.relative(process.cwd(), dts) || dts} ` +
+    `(${skipped.length} skipped, ${errorCases} error cases not applicable), ` +
+    `${declared.length} functions called by ${path.relative(root, consumer)}; ${version}`,
+);
