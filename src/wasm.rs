@@ -26,6 +26,8 @@ use crate::window::{self, DayCount, RawDays};
 use crate::workspace::{Agent, Member, Runtime};
 use crate::{Date, Error, Instant, Zone, decode_with};
 
+mod columns;
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("wasm/types.d.ts");
 
@@ -34,13 +36,16 @@ type Result<T = JsValue> = std::result::Result<T, JsValue>;
 
 /// Reads argument `field` from JavaScript; errors name paths below `field`.
 fn arg<T: DeserializeOwned>(field: &str, value: JsValue) -> Result<T> {
-    // serde-wasm-bindgen's errors are JavaScript `Error`s: they print as
-    // `Error: <message>` (Error.prototype.toString).
-    let message = |text: String| match text.strip_prefix("Error: ") {
+    decode_with(field, Deserializer::from(value), js_message).map_err(thrown)
+}
+
+/// The message of a serde-wasm-bindgen error. Its errors are JavaScript
+/// `Error`s, which print as `Error: <message>` (Error.prototype.toString).
+fn js_message(text: String) -> String {
+    match text.strip_prefix("Error: ") {
         Some(message) => message.to_owned(),
         None => text,
-    };
-    decode_with(field, Deserializer::from(value), message).map_err(thrown)
+    }
 }
 
 /// Reads the whole input of a rule whose one argument is the input itself
@@ -55,11 +60,20 @@ fn text(value: &JsValue) -> Option<String> {
     value.as_string()
 }
 
-/// Writes an answer as the server would write it in JSON.
+/// Writes an answer as the server would write it in JSON. The one value
+/// JSON holds and a JavaScript number does not is an integer beyond 2^53 - 1:
+/// a sum of counts that large is reported, never rounded.
 fn answer<T: Serialize>(value: T) -> Result {
     value
         .serialize(&Serializer::json_compatible())
-        .map_err(|e| js_sys::Error::new(&format!("cannot convert the answer: {e}")).into())
+        .map_err(|e| {
+            let message = js_message(e.to_string());
+            thrown(Error::new(
+                crate::Code::InvalidCount,
+                "",
+                format!("the answer holds a number JavaScript cannot represent exactly: {message}"),
+            ))
+        })
 }
 
 /// Writes the answer of a rule that may reject its input.
@@ -276,11 +290,20 @@ pub fn usage_daily(
     #[wasm_bindgen(unchecked_param_type = "TimeZone")] tz: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Instant")] since: JsValue,
 ) -> Result {
-    answer(usage::usage_daily(
-        &arg::<Vec<Bucket>>("buckets", buckets)?,
-        arg::<Zone>("tz", tz)?,
-        arg::<Instant>("since", since)?,
-    ))
+    // Plain rows take the fast path; anything else (and every error) the
+    // general one. Both end in the same rule.
+    match columns::Buckets::read(&buckets) {
+        Some(columns) => answer(usage::usage_daily_from(
+            columns.iter(),
+            arg::<Zone>("tz", tz)?,
+            arg::<Instant>("since", since)?,
+        )),
+        None => answer(usage::usage_daily(
+            &arg::<Vec<Bucket>>("buckets", buckets)?,
+            arg::<Zone>("tz", tz)?,
+            arg::<Instant>("since", since)?,
+        )),
+    }
 }
 
 /// Usage per agent, provider and model since `since`.

@@ -13,7 +13,10 @@ mod wire;
 
 use serde::{Deserialize, Serialize};
 
-pub use report::{fill_hours, task_activity, usage_by_agent, usage_by_hour, usage_daily};
+pub use report::{
+    DailyInput, fill_hours, task_activity, usage_by_agent, usage_by_hour, usage_daily,
+    usage_daily_from,
+};
 pub use rollup::{QUARTER_HOUR, RollupKey, rollup_key, rollup_usage};
 
 use crate::id::Id;

@@ -21,15 +21,45 @@ use crate::zone::Zone;
 /// On a fall-back day the two UTC hours that share a local hour both land
 /// on that date; a bucket is never split.
 pub fn usage_daily(buckets: &[Bucket], tz: Zone, since: Instant) -> Vec<DailyRow> {
+    let buckets = buckets.iter().map(|b| DailyInput {
+        bucket_start: b.key.bucket_start,
+        provider: &b.key.provider,
+        model: &b.key.model,
+        usage: b.usage,
+    });
+    usage_daily_from(buckets, tz, since)
+}
+
+/// What [`usage_daily`] reads of a bucket.
+#[derive(Debug, Clone, Copy)]
+pub struct DailyInput<'a> {
+    /// The bucket's start.
+    pub bucket_start: Instant,
+    /// Provider, any case.
+    pub provider: &'a str,
+    /// Model, as reported.
+    pub model: &'a str,
+    /// The bucket's sums.
+    pub usage: Usage,
+}
+
+/// [`usage_daily`] over buckets a host holds in another form than
+/// [`Bucket`] (the wasm bindings read them from JavaScript as columns):
+/// the same rule, one implementation.
+pub fn usage_daily_from<'a>(
+    buckets: impl IntoIterator<Item = DailyInput<'a>>,
+    tz: Zone,
+    since: Instant,
+) -> Vec<DailyRow> {
     let mut offsets = tz.offsets();
     let mut series = Series::default();
     let mut days: Map<(i64, u32), Usage> = Map::default();
-    for Bucket { key, usage, .. } in buckets.iter().filter(|b| b.key.bucket_start >= since) {
+    for bucket in buckets.into_iter().filter(|b| b.bucket_start >= since) {
         let day = offsets
-            .local(key.bucket_start.unix_seconds())
+            .local(bucket.bucket_start.unix_seconds())
             .div_euclid(DAY);
-        let id = series.id(&key.provider, &key.model);
-        days.entry((day, id)).or_default().add(usage);
+        let id = series.id(bucket.provider, bucket.model);
+        days.entry((day, id)).or_default().add(&bucket.usage);
     }
     let mut rows: Vec<DailyRow> = days
         .into_iter()
