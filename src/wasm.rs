@@ -247,7 +247,8 @@ pub fn start_of_local_day(
     ))
 }
 
-/// The start of the report window: local midnight `days` days before `now`.
+/// The start of the report window: the start of the local date `days`
+/// calendar days before today's (`days + 1` dates, today partial).
 #[wasm_bindgen(js_name = sinceFromDays, unchecked_return_type = "Instant")]
 pub fn since_from_days(
     #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
@@ -261,7 +262,7 @@ pub fn since_from_days(
     ))
 }
 
-/// `now` minus `days` local days at the same wall-clock time.
+/// The start of a window of exactly `days` local dates ending today.
 #[wasm_bindgen(js_name = sinceExact, unchecked_return_type = "Instant")]
 pub fn since_exact(
     #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
