@@ -33,6 +33,12 @@ pub fn can_set_runtime_visibility(member: &Member, runtime: &Runtime) -> bool {
     runtime.owner_id == Some(member.user_id)
 }
 
+/// May `member` change, archive or restore the agent (or archive a squad
+/// it leads)? Workspace owners and admins, and the agent's owner.
+pub fn can_edit_agent(member: &Member, agent: &Agent) -> bool {
+    member.is_owner_or_admin() || agent.owner_id.is_some_and(|owner| owner == member.user_id)
+}
+
 /// May `member` see the agent's details? Agents with visibility `workspace`
 /// or `public` are visible to every member; any other (private, absent) only
 /// to their owner and to workspace owners/admins.

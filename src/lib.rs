@@ -68,6 +68,9 @@ pub mod zone;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+#[cfg(all(feature = "server", not(target_arch = "wasm32")))]
+pub mod server;
+
 pub use error::{Code, Error, decode, decode_with};
 pub use id::Id;
 pub use refusal::{Outcome, Refusal, RefusalCode};

@@ -29,6 +29,9 @@ pub struct Instant {
 }
 
 impl Instant {
+    /// `1970-01-01T00:00:00Z`.
+    pub const EPOCH: Instant = Instant { secs: 0, nanos: 0 };
+
     /// `0001-01-01T00:00:00Z`.
     const MIN_SECS: i64 = -62_135_596_800;
     /// `2099-12-31T23:59:59Z`.

@@ -1,0 +1,189 @@
+//! The storage interface: what the handlers need from a database, and
+//! nothing about which database it is.
+//!
+//! A [`Store`] runs a closure inside one transaction ([`Store::run`]); the
+//! closure talks to the database only through [`Tx`]. Handlers read a
+//! snapshot through `Tx`, call the core, and hand the core's decision back
+//! to `Tx` to execute. SQLite implements both ([`sqlite`]); a PostgreSQL
+//! implementation would implement the same two traits and leave every
+//! handler as it is.
+
+pub mod records;
+pub mod sqlite;
+
+use std::fmt;
+
+use crate::id::Id;
+use crate::teardown::{Snapshot, Step};
+use crate::time::Instant;
+use crate::usage::{Bucket, UsageRow};
+use crate::workspace::Member;
+
+pub use records::{
+    AgentRecord, AgentUpdate, AutopilotRecord, Membership, NewAgent, NewAutopilot, NewSquad,
+    RuntimeFilter, RuntimeRecord, SquadRecord, User,
+};
+
+use super::fixture::Fixture;
+
+/// Why a store call failed.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database stayed locked for longer than the busy timeout.
+    Busy,
+    /// A write the caller planned could not be carried out as planned
+    /// (a step touched fewer rows than it names, a constraint failed): the
+    /// transaction is rolled back.
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// What happened.
+        message: String,
+    },
+    /// Input the store cannot hold (a count beyond 2^63, a row that breaks
+    /// a constraint while loading a fixture), with the path at fault.
+    Invalid(crate::Error),
+    /// Anything else: the database failed.
+    Internal(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Busy => f.write_str("the database is busy"),
+            StoreError::Conflict { code, message } => write!(f, "{message} ({code})"),
+            StoreError::Invalid(e) => write!(f, "{e}"),
+            StoreError::Internal(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<crate::Error> for StoreError {
+    fn from(e: crate::Error) -> Self {
+        StoreError::Invalid(e)
+    }
+}
+
+/// A store result.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How a transaction takes its locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads only: a consistent snapshot, concurrent with writers.
+    Read,
+    /// Writes: takes the write lock at `BEGIN` (SQLite `BEGIN IMMEDIATE`),
+    /// so what the closure reads cannot change before it writes.
+    Write,
+}
+
+/// A database: runs closures in transactions.
+pub trait Store: Send + Sync + 'static {
+    /// Runs `body` in one transaction: committed when it returns `Ok`,
+    /// rolled back when it returns `Err` (or panics).
+    fn run(
+        &self,
+        access: Access,
+        body: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+}
+
+impl dyn Store {
+    /// A read transaction returning a value.
+    pub fn read<T>(&self, body: impl FnOnce(&mut dyn Tx) -> StoreResult<T>) -> StoreResult<T> {
+        self.with(Access::Read, body)
+    }
+
+    /// A write transaction returning a value.
+    pub fn write<T>(&self, body: impl FnOnce(&mut dyn Tx) -> StoreResult<T>) -> StoreResult<T> {
+        self.with(Access::Write, body)
+    }
+
+    fn with<T>(
+        &self,
+        access: Access,
+        body: impl FnOnce(&mut dyn Tx) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut body = Some(body);
+        let mut out = None;
+        self.run(access, &mut |tx| {
+            let body = body
+                .take()
+                .ok_or_else(|| StoreError::Internal("a transaction body ran twice".into()))?;
+            out = Some(body(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| StoreError::Internal("a transaction body did not run".into()))
+    }
+}
+
+/// What the handlers may ask of a database inside one transaction.
+///
+/// Reads return records as they are stored (secrets excluded); every rule
+/// about them is the core's, called by the handlers.
+pub trait Tx {
+    /// The user holding a bearer token whose SHA-256 is `token_sha256`.
+    fn user_by_token(&mut self, token_sha256: &str) -> StoreResult<Option<User>>;
+    /// The workspaces of a user, with their role in each.
+    fn memberships(&mut self, user_id: Id) -> StoreResult<Vec<Membership>>;
+    /// The user as a member of `workspace_id`, if they are one.
+    fn member(&mut self, workspace_id: Id, user_id: Id) -> StoreResult<Option<Member>>;
+
+    /// A runtime.
+    fn runtime(&mut self, id: Id) -> StoreResult<Option<RuntimeRecord>>;
+    /// The runtimes of some workspaces, by name.
+    fn runtimes(&mut self, filter: &RuntimeFilter) -> StoreResult<Vec<RuntimeRecord>>;
+    /// Renames a runtime and/or changes its visibility.
+    fn update_runtime(
+        &mut self,
+        id: Id,
+        name: Option<&str>,
+        visibility: Option<&str>,
+    ) -> StoreResult<()>;
+
+    /// Everything a teardown of `runtime_id` touches (SPEC §3.1).
+    fn teardown_snapshot(&mut self, runtime: &RuntimeRecord) -> StoreResult<Snapshot>;
+    /// Carries out one step of a teardown plan. A step that finds fewer
+    /// rows than it names fails with [`StoreError::Conflict`]: the plan was
+    /// made on this very transaction's snapshot, so that is a bug or a
+    /// broken database, and the whole teardown rolls back.
+    fn apply_step(&mut self, step: &Step, now: Instant) -> StoreResult<()>;
+
+    /// An agent.
+    fn agent(&mut self, id: Id) -> StoreResult<Option<AgentRecord>>;
+    /// The agents of some workspaces, optionally of one runtime.
+    fn agents(&mut self, workspaces: &[Id], runtime_id: Option<Id>) -> StoreResult<Vec<AgentRecord>>;
+    /// Creates an agent.
+    fn insert_agent(&mut self, agent: &NewAgent) -> StoreResult<()>;
+    /// Changes an agent.
+    fn update_agent(&mut self, id: Id, update: &AgentUpdate) -> StoreResult<()>;
+
+    /// A squad.
+    fn squad(&mut self, id: Id) -> StoreResult<Option<SquadRecord>>;
+    /// The squads of some workspaces.
+    fn squads(&mut self, workspaces: &[Id]) -> StoreResult<Vec<SquadRecord>>;
+    /// Creates a squad with its members.
+    fn insert_squad(&mut self, squad: &NewSquad) -> StoreResult<()>;
+    /// Moves every issue and autopilot assigned to the squad to `leader_id`,
+    /// then archives the squad. Returns (issues moved, autopilots moved).
+    fn archive_squad(&mut self, id: Id, leader_id: Id, now: Instant) -> StoreResult<(u64, u64)>;
+
+    /// The autopilots of some workspaces.
+    fn autopilots(&mut self, workspaces: &[Id]) -> StoreResult<Vec<AutopilotRecord>>;
+    /// Creates an autopilot.
+    fn insert_autopilot(&mut self, autopilot: &NewAutopilot) -> StoreResult<()>;
+
+    /// The rollup buckets of a runtime starting at or after `since`.
+    fn usage_buckets(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<Bucket>>;
+    /// The raw usage rows of a runtime created at or after `since`.
+    fn usage_rows(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<UsageRow>>;
+    /// Upserts raw usage rows and recomputes the rollup buckets they touch.
+    fn record_usage(&mut self, rows: &[UsageRow]) -> StoreResult<()>;
+    /// When the runtime's tasks started, for tasks started at or after `since`.
+    fn task_starts(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<Option<Instant>>>;
+
+    /// Loads a checked fixture; rows without `created_at` get `now`.
+    fn load_fixture(&mut self, fixture: &Fixture, now: Instant) -> StoreResult<()>;
+}
