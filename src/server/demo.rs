@@ -224,6 +224,7 @@ pub fn fixture_json(now: Instant) -> Value {
         (2, 7, &[11, 12], 5),
     ];
     let total_weight: u64 = MODELS.iter().map(|m| m.2).sum();
+    let mut reported_models = std::collections::HashSet::new();
     for (ws, rt, agents_here, per_day) in busy {
         for day_back in 0..USAGE_DAYS {
             let n_tasks = per_day / 2 + rng.below(per_day + 1);
@@ -247,9 +248,8 @@ pub fn fixture_json(now: Instant) -> Value {
                         })
                         .copied()
                         .unwrap_or(MODELS[0]);
-                    if usage.iter().any(|row: &Value| {
-                        row["task_id"] == json!(id(TASK, n)) && row["provider"] == json!(provider) && row["model"] == json!(model)
-                    }) {
+                    // One row per task × provider × model.
+                    if !reported_models.insert((n, model)) {
                         continue;
                     }
                     let input = 2_000 + rng.below(60_000);
@@ -311,4 +311,24 @@ pub fn users(fixture: &Fixture) -> Vec<(String, String, String)> {
             (user.name.clone(), roles.join(", "), user.token.clone())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::{Store, sqlite::SqliteStore};
+
+    #[test]
+    fn the_demo_is_a_valid_fixture_that_loads_and_is_deterministic()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let now = Instant::parse("2026-11-20T12:00:00Z", "now")?;
+        assert_eq!(fixture_json(now), fixture_json(now));
+        let fixture = fixture(now)?;
+        assert!(fixture.usage.len() > 1_000, "120 days of usage");
+        let dir = tempfile::tempdir()?;
+        let store: std::sync::Arc<dyn Store> =
+            std::sync::Arc::new(SqliteStore::open(dir.path().join("demo.sqlite"))?);
+        store.write(|tx| tx.load_fixture(&fixture, now))?;
+        Ok(())
+    }
 }

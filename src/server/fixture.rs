@@ -552,6 +552,22 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_loads() -> Result<(), Box<dyn std::error::Error>> {
+        use crate::server::store::{Store, sqlite::SqliteStore};
+        let fixture = Fixture::from_json(include_str!("../../examples/fixture.json"))?;
+        let dir = tempfile::tempdir()?;
+        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(SqliteStore::open(dir.path().join("db.sqlite"))?);
+        store.write(|tx| tx.load_fixture(&fixture, Instant::EPOCH))?;
+        // Loading it twice fails whole, naming the first row the database refuses.
+        let again = store.write(|tx| tx.load_fixture(&fixture, Instant::EPOCH));
+        match again {
+            Err(crate::server::store::StoreError::Invalid(e)) => assert_eq!(e.field(), Some("workspaces[0]")),
+            other => panic!("expected the second load to be refused, got {other:?}"),
+        }
+        Ok(())
+    }
+
+    #[test]
     fn roles_are_a_closed_set() {
         let json = format!(
             r#"{{"workspaces":[{{"id":"{W}","name":"w"}}],
