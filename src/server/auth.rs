@@ -34,7 +34,12 @@ impl Viewer {
 
     /// The viewer as a member of `workspace_id`, or a 404 naming `what`:
     /// a resource of a workspace the viewer is not in does not exist for them.
-    pub fn member_of(&self, tx: &mut dyn Tx, workspace_id: Id, what: &str) -> Result<Member, ApiError> {
+    pub fn member_of(
+        &self,
+        tx: &mut dyn Tx,
+        workspace_id: Id,
+        what: &str,
+    ) -> Result<Member, ApiError> {
         tx.member(workspace_id, self.0.id)?
             .ok_or_else(|| ApiError::not_found(what))
     }

@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 
 use super::fixture::Fixture;
-use super::store::sqlite::SqliteStore;
 use super::store::Store;
+use super::store::sqlite::SqliteStore;
 use super::{AppState, Clock, demo};
 
 /// The runtime-rules server: teardown and usage rules on SQLite.
@@ -64,7 +64,10 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("runtime-rules: cannot start: {e}");
@@ -101,12 +104,16 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Seed { db, fixture } => {
             let text = std::fs::read_to_string(&fixture)
                 .map_err(|e| format!("cannot read {}: {e}", fixture.display()))?;
-            let parsed = Fixture::from_json(&text)
-                .map_err(|e| format!("{}: {e}", fixture.display()))?;
+            let parsed =
+                Fixture::from_json(&text).map_err(|e| format!("{}: {e}", fixture.display()))?;
             let store = open(&db).await?;
             let counts = summary(&parsed);
             load(store, parsed).await?;
-            println!("loaded {} into {}: {counts}", fixture.display(), db.display());
+            println!(
+                "loaded {} into {}: {counts}",
+                fixture.display(),
+                db.display()
+            );
             Ok(())
         }
         Command::Demo {
@@ -116,16 +123,19 @@ async fn run(command: Command) -> Result<(), String> {
             write_fixture,
         } => {
             let now = Clock::System.now();
-            let fixture = demo::fixture(now).map_err(|e| format!("the demo fixture is broken: {e}"))?;
+            let fixture =
+                demo::fixture(now).map_err(|e| format!("the demo fixture is broken: {e}"))?;
             if let Some(path) = write_fixture {
                 let text = serde_json::to_string_pretty(&demo::fixture_json(now))
                     .map_err(|e| e.to_string())?;
-                std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                std::fs::write(&path, text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 println!("wrote {}", path.display());
                 return Ok(());
             }
             let db = db.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("runtime-rules-demo-{}.sqlite", std::process::id()))
+                std::env::temp_dir()
+                    .join(format!("runtime-rules-demo-{}.sqlite", std::process::id()))
             });
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -148,7 +158,10 @@ async fn run(command: Command) -> Result<(), String> {
                 "http://{}",
                 listener.local_addr().map_err(|e| e.to_string())?
             );
-            let mut banner = format!("runtime-rules demo\n  database  {}\n  url       {url}\n", db.display());
+            let mut banner = format!(
+                "runtime-rules demo\n  database  {}\n  url       {url}\n",
+                db.display()
+            );
             banner.push_str("  users (Authorization: Bearer <token>):\n");
             for user in &users {
                 banner.push_str(&format!("    {:<28} {:<22} {}\n", user.0, user.1, user.2));
@@ -164,10 +177,12 @@ async fn run(command: Command) -> Result<(), String> {
 
 async fn open(db: &Path) -> Result<Arc<dyn Store>, String> {
     let db = db.to_path_buf();
-    tokio::task::spawn_blocking(move || SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display())))
-        .await
-        .map_err(|e| e.to_string())?
-        .map(|s| Arc::new(s) as Arc<dyn Store>)
+    tokio::task::spawn_blocking(move || {
+        SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map(|s| Arc::new(s) as Arc<dyn Store>)
 }
 
 async fn load(store: Arc<dyn Store>, fixture: Fixture) -> Result<(), String> {

@@ -134,7 +134,14 @@ pub fn fixture_json(now: Instant) -> Value {
             "mcp_config": { "servers": { "files": { "token": format!("mcp-demo-secret-{n:04}") } } }
         })
     };
-    let agent = |n: u64, ws: u64, rt: Option<u64>, name: &str, owner: u64, vis: &str, model: &str, archived: Option<i64>| {
+    let agent = |n: u64,
+                 ws: u64,
+                 rt: Option<u64>,
+                 name: &str,
+                 owner: u64,
+                 vis: &str,
+                 model: &str,
+                 archived: Option<i64>| {
         let mut value = json!({
             "id": a(n), "workspace_id": w(ws), "runtime_id": rt.map(r), "name": name, "owner_id": u(owner),
             "visibility": vis, "status": "idle", "model": model,
@@ -146,17 +153,89 @@ pub fn fixture_json(now: Instant) -> Value {
         value
     };
     let agents = json!([
-        agent(1, 1, Some(1), "Atlas", 1, "workspace", "claude-sonnet-4-6", None),
-        agent(2, 1, Some(1), "Bramble", 1, "workspace", "claude-opus-4-7", None),
+        agent(
+            1,
+            1,
+            Some(1),
+            "Atlas",
+            1,
+            "workspace",
+            "claude-sonnet-4-6",
+            None
+        ),
+        agent(
+            2,
+            1,
+            Some(1),
+            "Bramble",
+            1,
+            "workspace",
+            "claude-opus-4-7",
+            None
+        ),
         agent(3, 1, Some(1), "Cinder", 1, "private", "gpt-5.4", None),
-        agent(4, 1, Some(1), "Dusk (retired)", 1, "workspace", "claude-haiku-4-5", Some(20 * day)),
+        agent(
+            4,
+            1,
+            Some(1),
+            "Dusk (retired)",
+            1,
+            "workspace",
+            "claude-haiku-4-5",
+            Some(20 * day)
+        ),
         agent(5, 1, Some(2), "Echo", 2, "workspace", "gpt-5.4", None),
-        agent(6, 1, Some(2), "Fable", 2, "private", "deepseek-v4-flash", None),
-        agent(7, 1, Some(3), "Gale (retired)", 2, "workspace", "claude-sonnet-4-6", Some(10 * day)),
-        agent(8, 1, Some(5), "Harbor (retired)", 4, "workspace", "gpt-5-mini", Some(5 * day)),
+        agent(
+            6,
+            1,
+            Some(2),
+            "Fable",
+            2,
+            "private",
+            "deepseek-v4-flash",
+            None
+        ),
+        agent(
+            7,
+            1,
+            Some(3),
+            "Gale (retired)",
+            2,
+            "workspace",
+            "claude-sonnet-4-6",
+            Some(10 * day)
+        ),
+        agent(
+            8,
+            1,
+            Some(5),
+            "Harbor (retired)",
+            4,
+            "workspace",
+            "gpt-5-mini",
+            Some(5 * day)
+        ),
         agent(9, 1, Some(5), "Iris", 4, "public", "auto", None),
-        agent(10, 1, None, "Juniper", 3, "workspace", "claude-sonnet-4-6", None),
-        agent(11, 2, Some(7), "Kestrel", 5, "workspace", "claude-sonnet-4-6", None),
+        agent(
+            10,
+            1,
+            None,
+            "Juniper",
+            3,
+            "workspace",
+            "claude-sonnet-4-6",
+            None
+        ),
+        agent(
+            11,
+            2,
+            Some(7),
+            "Kestrel",
+            5,
+            "workspace",
+            "claude-sonnet-4-6",
+            None
+        ),
         agent(12, 2, Some(7), "Lumen", 6, "workspace", "gpt-5-mini", None),
         agent(13, 3, Some(8), "Moss", 7, "workspace", "gpt-5.4", None),
     ]);
@@ -229,7 +308,8 @@ pub fn fixture_json(now: Instant) -> Value {
         for day_back in 0..USAGE_DAYS {
             let n_tasks = per_day / 2 + rng.below(per_day + 1);
             for _ in 0..n_tasks {
-                let seconds_ago = day_back * day + i64::try_from(rng.below(86_000)).unwrap_or(0) + 120;
+                let seconds_ago =
+                    day_back * day + i64::try_from(rng.below(86_000)).unwrap_or(0) + 120;
                 let pick = usize::try_from(rng.below(agents_here.len() as u64)).unwrap_or(0);
                 let agent_n = agents_here.get(pick).copied().unwrap_or(1);
                 let n = task(ws, agent_n, rt, "completed", seconds_ago, None);

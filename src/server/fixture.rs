@@ -298,10 +298,16 @@ impl Fixture {
     pub fn check(&self) -> Result<(), Error> {
         let workspaces = unique("workspaces", self.workspaces.iter().map(|w| (w.id, w.id)))?;
         let users = unique("users", self.users.iter().map(|u| (u.id, u.id)))?;
-        let runtimes = unique("runtimes", self.runtimes.iter().map(|r| (r.id, r.workspace_id)))?;
+        let runtimes = unique(
+            "runtimes",
+            self.runtimes.iter().map(|r| (r.id, r.workspace_id)),
+        )?;
         let agents = unique("agents", self.agents.iter().map(|a| (a.id, a.workspace_id)))?;
         let squads = unique("squads", self.squads.iter().map(|s| (s.id, s.workspace_id)))?;
-        unique("autopilots", self.autopilots.iter().map(|a| (a.id, a.workspace_id)))?;
+        unique(
+            "autopilots",
+            self.autopilots.iter().map(|a| (a.id, a.workspace_id)),
+        )?;
         let issues = unique("issues", self.issues.iter().map(|i| (i.id, i.workspace_id)))?;
         unique("tasks", self.tasks.iter().map(|t| (t.id, t.workspace_id)))?;
         let chats = unique(
@@ -324,12 +330,19 @@ impl Fixture {
             let at = format!("members[{i}]");
             ws(format!("{at}.workspace_id"), m.workspace_id)?;
             exists(&users, format!("{at}.user_id"), m.user_id, "user", None)?;
-            one_of(&format!("{at}.role"), &m.role, &["owner", "admin", "member"])?;
+            one_of(
+                &format!("{at}.role"),
+                &m.role,
+                &["owner", "admin", "member"],
+            )?;
             if !memberships.insert((m.workspace_id, m.user_id)) {
                 return Err(Error::new(
                     Code::DuplicateId,
                     at,
-                    format!("user {} is already a member of workspace {}", m.user_id, m.workspace_id),
+                    format!(
+                        "user {} is already a member of workspace {}",
+                        m.user_id, m.workspace_id
+                    ),
                 ));
             }
         }
@@ -344,7 +357,11 @@ impl Fixture {
             if let Some(owner) = r.owner_id {
                 exists(&users, format!("{at}.owner_id"), owner, "user", None)?;
             }
-            one_of(&format!("{at}.visibility"), &r.visibility, &["private", "public"])?;
+            one_of(
+                &format!("{at}.visibility"),
+                &r.visibility,
+                &["private", "public"],
+            )?;
             one_of(&format!("{at}.status"), &r.status, &["online", "offline"])?;
         }
         for (i, a) in self.agents.iter().enumerate() {
@@ -352,7 +369,13 @@ impl Fixture {
             ws(format!("{at}.workspace_id"), a.workspace_id)?;
             if let Some(runtime) = a.runtime_id {
                 let here = Some(a.workspace_id);
-                exists(&runtimes, format!("{at}.runtime_id"), runtime, "runtime", here)?;
+                exists(
+                    &runtimes,
+                    format!("{at}.runtime_id"),
+                    runtime,
+                    "runtime",
+                    here,
+                )?;
             }
             if let Some(owner) = a.owner_id {
                 exists(&users, format!("{at}.owner_id"), owner, "user", None)?;
@@ -367,14 +390,32 @@ impl Fixture {
             let at = format!("squads[{i}]");
             let here = Some(s.workspace_id);
             ws(format!("{at}.workspace_id"), s.workspace_id)?;
-            exists(&agents, format!("{at}.leader_id"), s.leader_id, "agent", here)?;
+            exists(
+                &agents,
+                format!("{at}.leader_id"),
+                s.leader_id,
+                "agent",
+                here,
+            )?;
             for (j, m) in s.members.iter().enumerate() {
                 exists(&agents, format!("{at}.members[{j}]"), *m, "agent", here)?;
             }
         }
         let assignee = |at: &str, kind: AssigneeType, id: Id, here: Id| match kind {
-            AssigneeType::Agent => exists(&agents, format!("{at}.assignee_id"), id, "agent", Some(here)),
-            AssigneeType::Squad => exists(&squads, format!("{at}.assignee_id"), id, "squad", Some(here)),
+            AssigneeType::Agent => exists(
+                &agents,
+                format!("{at}.assignee_id"),
+                id,
+                "agent",
+                Some(here),
+            ),
+            AssigneeType::Squad => exists(
+                &squads,
+                format!("{at}.assignee_id"),
+                id,
+                "squad",
+                Some(here),
+            ),
         };
         for (i, a) in self.autopilots.iter().enumerate() {
             let at = format!("autopilots[{i}]");
@@ -397,7 +438,13 @@ impl Fixture {
             ws(format!("{at}.workspace_id"), c.workspace_id)?;
             exists(&agents, format!("{at}.agent_id"), c.agent_id, "agent", here)?;
             if let Some(runtime) = c.runtime_id {
-                exists(&runtimes, format!("{at}.runtime_id"), runtime, "runtime", here)?;
+                exists(
+                    &runtimes,
+                    format!("{at}.runtime_id"),
+                    runtime,
+                    "runtime",
+                    here,
+                )?;
             }
         }
         for (i, t) in self.tasks.iter().enumerate() {
@@ -406,13 +453,25 @@ impl Fixture {
             ws(format!("{at}.workspace_id"), t.workspace_id)?;
             exists(&agents, format!("{at}.agent_id"), t.agent_id, "agent", here)?;
             if let Some(runtime) = t.runtime_id {
-                exists(&runtimes, format!("{at}.runtime_id"), runtime, "runtime", here)?;
+                exists(
+                    &runtimes,
+                    format!("{at}.runtime_id"),
+                    runtime,
+                    "runtime",
+                    here,
+                )?;
             }
             if let Some(issue) = t.issue_id {
                 exists(&issues, format!("{at}.issue_id"), issue, "issue", here)?;
             }
             if let Some(chat) = t.chat_session_id {
-                exists(&chats, format!("{at}.chat_session_id"), chat, "chat session", here)?;
+                exists(
+                    &chats,
+                    format!("{at}.chat_session_id"),
+                    chat,
+                    "chat session",
+                    here,
+                )?;
             }
             one_of(&format!("{at}.status"), &t.status, &TASK_STATUSES)?;
             let finished = !Task::UNFINISHED.contains(&t.status.as_str());
@@ -508,7 +567,11 @@ fn token(seen: &mut HashSet<String>, path: String, token: &str) -> Result<(), Er
         ));
     }
     if !seen.insert(token.to_owned()) {
-        return Err(Error::new(Code::DuplicateId, path, "this token is used twice"));
+        return Err(Error::new(
+            Code::DuplicateId,
+            path,
+            "this token is used twice",
+        ));
     }
     Ok(())
 }
@@ -522,7 +585,12 @@ mod tests {
     use super::*;
 
     fn error_of(json: &str) -> (String, String) {
-        let e = Fixture::from_json(json).err().map(|e| (e.code().as_str().to_owned(), e.field().unwrap_or("").to_owned()));
+        let e = Fixture::from_json(json).err().map(|e| {
+            (
+                e.code().as_str().to_owned(),
+                e.field().unwrap_or("").to_owned(),
+            )
+        });
         e.unwrap_or_default()
     }
 
@@ -534,7 +602,10 @@ mod tests {
         let json = format!(
             r#"{{"workspaces":[{{"id":"{W}","name":"w"}}],"agents":[{{"id":"{U}","workspace_id":"{W}","name":"a","archived_at":"yesterday"}}]}}"#
         );
-        assert_eq!(error_of(&json), ("invalid_instant".into(), "agents[0].archived_at".into()));
+        assert_eq!(
+            error_of(&json),
+            ("invalid_instant".into(), "agents[0].archived_at".into())
+        );
         assert_eq!(
             error_of(r#"{"runtimes":[{"nmae":"x"}]}"#).1,
             "runtimes[0].nmae",
@@ -548,7 +619,10 @@ mod tests {
             r#"{{"workspaces":[{{"id":"{W}","name":"w"}}],
                  "agents":[{{"id":"{U}","workspace_id":"{W}","name":"a","runtime_id":"{U}"}}]}}"#
         );
-        assert_eq!(error_of(&json), ("invalid_input".into(), "agents[0].runtime_id".into()));
+        assert_eq!(
+            error_of(&json),
+            ("invalid_input".into(), "agents[0].runtime_id".into())
+        );
     }
 
     #[test]
@@ -556,12 +630,15 @@ mod tests {
         use crate::server::store::{Store, sqlite::SqliteStore};
         let fixture = Fixture::from_json(include_str!("../../examples/fixture.json"))?;
         let dir = tempfile::tempdir()?;
-        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(SqliteStore::open(dir.path().join("db.sqlite"))?);
+        let store: std::sync::Arc<dyn Store> =
+            std::sync::Arc::new(SqliteStore::open(dir.path().join("db.sqlite"))?);
         store.write(|tx| tx.load_fixture(&fixture, Instant::EPOCH))?;
         // Loading it twice fails whole, naming the first row the database refuses.
         let again = store.write(|tx| tx.load_fixture(&fixture, Instant::EPOCH));
         match again {
-            Err(crate::server::store::StoreError::Invalid(e)) => assert_eq!(e.field(), Some("workspaces[0]")),
+            Err(crate::server::store::StoreError::Invalid(e)) => {
+                assert_eq!(e.field(), Some("workspaces[0]"))
+            }
             other => panic!("expected the second load to be refused, got {other:?}"),
         }
         Ok(())
@@ -574,6 +651,9 @@ mod tests {
                  "users":[{{"id":"{U}","name":"u","token":"token-0001"}}],
                  "members":[{{"workspace_id":"{W}","user_id":"{U}","role":"Owner"}}]}}"#
         );
-        assert_eq!(error_of(&json), ("invalid_input".into(), "members[0].role".into()));
+        assert_eq!(
+            error_of(&json),
+            ("invalid_input".into(), "members[0].role".into())
+        );
     }
 }

@@ -54,7 +54,9 @@ impl Clock {
         match self {
             Clock::Fixed(now) => now,
             Clock::System => {
-                let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+                let since = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default();
                 let secs = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
                 // After 2099 the clock is beyond the time-zone rules; a
                 // server that old has bigger problems than its reports.
@@ -137,9 +139,17 @@ impl AppState {
             });
             match (outcome, answer) {
                 (Ok(()), Some(answer)) => answer,
-                (Err(StoreError::Conflict { code: "rolled_back", .. }), Some(Err(e))) => Err(e),
+                (
+                    Err(StoreError::Conflict {
+                        code: "rolled_back",
+                        ..
+                    }),
+                    Some(Err(e)),
+                ) => Err(e),
                 (Err(e), _) => Err(e.into()),
-                (Ok(()), None) => Err(StoreError::Internal("a transaction body did not run".into()).into()),
+                (Ok(()), None) => {
+                    Err(StoreError::Internal("a transaction body did not run".into()).into())
+                }
             }
         })
         .await
@@ -158,24 +168,25 @@ pub fn app(state: AppState, www: Option<PathBuf>) -> Router {
     router
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_owned();
-                tracing::info_span!(
-                    "request",
-                    id = %id,
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    user = tracing::field::Empty,
-                    runtime = tracing::field::Empty,
-                    outcome = tracing::field::Empty,
-                )
-            })
-            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    tracing::info_span!(
+                        "request",
+                        id = %id,
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        user = tracing::field::Empty,
+                        runtime = tracing::field::Empty,
+                        outcome = tracing::field::Empty,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -194,13 +205,16 @@ pub async fn serve(
     stop: watch::Sender<bool>,
 ) -> std::io::Result<()> {
     let router = app(state, www);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            let _ = stop.send(true);
-        })
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop.send(true);
+    })
+    .await
 }
 
 async fn shutdown_signal() {

@@ -19,17 +19,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("request bodies are limited to {} bytes", super::BODY_LIMIT),
-                )
-            } else {
-                ApiError::invalid_request(rejection.body_text())
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        format!("request bodies are limited to {} bytes", super::BODY_LIMIT),
+                    )
+                } else {
+                    ApiError::invalid_request(rejection.body_text())
+                }
+            })?;
         let text = if bytes.iter().all(u8::is_ascii_whitespace) {
             &b"{}"[..]
         } else {
@@ -37,8 +39,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         };
         let mut de = serde_json::Deserializer::from_slice(text);
         let value = crate::decode("", &mut de)?;
-        de.end()
-            .map_err(|e| ApiError::invalid_request(format!("trailing characters after the JSON body: {e}")))?;
+        de.end().map_err(|e| {
+            ApiError::invalid_request(format!("trailing characters after the JSON body: {e}"))
+        })?;
         Ok(Body(value))
     }
 }

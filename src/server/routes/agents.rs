@@ -105,10 +105,10 @@ fn check_binding(
     if can_use_runtime_for_agent(member, &runtime.to_rule()) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "agents can only be bound to public runtimes or runtimes you own",
+        Err(
+            ApiError::forbidden("agents can only be bound to public runtimes or runtimes you own")
+                .at("runtime_id"),
         )
-        .at("runtime_id"))
     }
 }
 
@@ -118,7 +118,10 @@ pub(super) async fn create(
     Body(body): Body<CreateAgent>,
 ) -> Result<(StatusCode, Json<AgentRecord>), ApiError> {
     let name = check_name(&body.name)?;
-    let visibility = body.visibility.clone().unwrap_or_else(|| "workspace".into());
+    let visibility = body
+        .visibility
+        .clone()
+        .unwrap_or_else(|| "workspace".into());
     check_visibility(&visibility)?;
     let now = state.clock.now();
     let agent = state
@@ -178,7 +181,9 @@ pub(super) async fn create(
 }
 
 /// A field that may be absent (leave it), `null` (clear it) or a value.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -228,7 +233,9 @@ pub(super) async fn update(
     let (before, after) = state
         .write(move |tx| {
             let (member, before) = editable(tx, &viewer, id)?;
-            let moves = body.runtime_id.filter(|target| *target != before.runtime_id);
+            let moves = body
+                .runtime_id
+                .filter(|target| *target != before.runtime_id);
             if let Some(Some(target)) = moves {
                 check_binding(tx, &member, before.workspace_id, target)?;
             }
@@ -298,7 +305,11 @@ async fn set_archived(
         })
         .await?;
     if changed {
-        let kind = if archive { "agent:archived" } else { "agent:restored" };
+        let kind = if archive {
+            "agent:archived"
+        } else {
+            "agent:restored"
+        };
         let mut change = Change::new(kind, agent.workspace_id);
         change.agent_id = Some(agent.id);
         change.runtime_id = agent.runtime_id;

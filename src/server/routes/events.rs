@@ -31,7 +31,9 @@ pub(super) async fn stream(
     // Subscribe before reading the memberships: nothing committed after
     // this request arrived can be missed.
     let receiver = state.events.subscribe();
-    let memberships = state.read(move |tx| Ok(tx.memberships(viewer.id())?)).await?;
+    let memberships = state
+        .read(move |tx| Ok(tx.memberships(viewer.id())?))
+        .await?;
     let subscription = Subscription {
         receiver,
         shutdown: state.shutdown.clone(),

@@ -16,8 +16,13 @@ pub(super) struct Me {
     memberships: Vec<Membership>,
 }
 
-pub(super) async fn me(State(state): State<AppState>, viewer: Viewer) -> Result<Json<Me>, ApiError> {
+pub(super) async fn me(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Json<Me>, ApiError> {
     let user = viewer.0.clone();
-    let memberships = state.read(move |tx| Ok(tx.memberships(viewer.id())?)).await?;
+    let memberships = state
+        .read(move |tx| Ok(tx.memberships(viewer.id())?))
+        .await?;
     Ok(Json(Me { user, memberships }))
 }

@@ -26,9 +26,14 @@ pub fn api() -> Router<AppState> {
         .route("/api/runtimes", get(runtimes::list))
         .route(
             "/api/runtimes/{id}",
-            get(runtimes::get).patch(runtimes::patch).delete(teardown::strict),
+            get(runtimes::get)
+                .patch(runtimes::patch)
+                .delete(teardown::strict),
         )
-        .route("/api/runtimes/{id}/teardown-snapshot", get(teardown::snapshot))
+        .route(
+            "/api/runtimes/{id}/teardown-snapshot",
+            get(teardown::snapshot),
+        )
         .route(
             "/api/runtimes/{id}/archive-agents-and-delete",
             post(teardown::archive_agents_and_delete),
@@ -47,18 +52,29 @@ pub fn api() -> Router<AppState> {
         .route("/api/agents/{id}/restore", post(agents::restore))
         .route("/api/squads", get(squads::list).post(squads::create))
         .route("/api/squads/{id}", axum::routing::delete(squads::archive))
-        .route("/api/autopilots", get(autopilots::list).post(autopilots::create))
+        .route(
+            "/api/autopilots",
+            get(autopilots::list).post(autopilots::create),
+        )
         .route("/api/events", get(events::stream))
         .fallback(not_found)
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such route")
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route",
+    )
 }
 
 /// The viewer's memberships, or only the one `?workspace_id=` names
 /// (404 when the viewer is not in it).
-fn workspaces(tx: &mut dyn Tx, viewer: &Viewer, query: &Query) -> Result<Vec<Membership>, ApiError> {
+fn workspaces(
+    tx: &mut dyn Tx,
+    viewer: &Viewer,
+    query: &Query,
+) -> Result<Vec<Membership>, ApiError> {
     let only = query_id(query, "workspace_id")?;
     let all = tx.memberships(viewer.id())?;
     match only {

@@ -22,7 +22,9 @@ pub(super) fn runtime_for(
     viewer: &Viewer,
     id: Id,
 ) -> Result<(Member, RuntimeRecord), ApiError> {
-    let runtime = tx.runtime(id)?.ok_or_else(|| ApiError::not_found("runtime"))?;
+    let runtime = tx
+        .runtime(id)?
+        .ok_or_else(|| ApiError::not_found("runtime"))?;
     let member = viewer.member_of(tx, runtime.workspace_id, "runtime")?;
     Ok((member, runtime))
 }
@@ -88,7 +90,9 @@ pub(super) async fn patch(
                     if changed {
                         tx.update_runtime(id, plan.name.as_deref(), plan.visibility.as_deref())?;
                     }
-                    let runtime = tx.runtime(id)?.ok_or_else(|| ApiError::not_found("runtime"))?;
+                    let runtime = tx
+                        .runtime(id)?
+                        .ok_or_else(|| ApiError::not_found("runtime"))?;
                     Ok((runtime, changed))
                 }
             }

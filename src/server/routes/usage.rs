@@ -24,7 +24,9 @@ use crate::server::request::Query;
 use crate::server::store::Tx;
 use crate::time::Instant;
 use crate::usage::{task_activity, usage_by_agent, usage_by_hour, usage_daily};
-use crate::window::{DayCount, RawDays, parse_days, resolve_viewing_tz, since_exact, since_from_days};
+use crate::window::{
+    DayCount, RawDays, parse_days, resolve_viewing_tz, since_exact, since_from_days,
+};
 use crate::zone::Zone;
 
 /// The response header naming the zone a report was computed in.

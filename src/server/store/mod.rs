@@ -154,7 +154,11 @@ pub trait Tx {
     /// An agent.
     fn agent(&mut self, id: Id) -> StoreResult<Option<AgentRecord>>;
     /// The agents of some workspaces, optionally of one runtime.
-    fn agents(&mut self, workspaces: &[Id], runtime_id: Option<Id>) -> StoreResult<Vec<AgentRecord>>;
+    fn agents(
+        &mut self,
+        workspaces: &[Id],
+        runtime_id: Option<Id>,
+    ) -> StoreResult<Vec<AgentRecord>>;
     /// Creates an agent.
     fn insert_agent(&mut self, agent: &NewAgent) -> StoreResult<()>;
     /// Changes an agent.

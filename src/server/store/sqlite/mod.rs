@@ -162,7 +162,8 @@ fn runtime_of(row: &Row<'_>) -> rusqlite::Result<RuntimeRecord> {
 }
 
 /// The agent columns that may leave the server: never the secrets.
-const AGENT_COLUMNS: &str = "id, workspace_id, runtime_id, name, owner_id, visibility, status, model,
+const AGENT_COLUMNS: &str =
+    "id, workspace_id, runtime_id, name, owner_id, visibility, status, model,
     archived_at, created_at";
 
 fn agent_of(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
@@ -267,7 +268,9 @@ impl Tx for SqliteTx<'_> {
 
     fn runtime(&mut self, id: Id) -> StoreResult<Option<RuntimeRecord>> {
         self.tx
-            .prepare_cached(&format!("SELECT {RUNTIME_COLUMNS} FROM runtime r WHERE r.id = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {RUNTIME_COLUMNS} FROM runtime r WHERE r.id = ?1"
+            ))
             .and_then(|mut stmt| stmt.query_row([id], runtime_of).optional())
             .map_err(sql)
     }
@@ -282,7 +285,10 @@ impl Tx for SqliteTx<'_> {
             ))
             .map_err(sql)?;
         let rows = stmt
-            .query_map(params![id_array(&filter.workspaces), filter.owner_id], runtime_of)
+            .query_map(
+                params![id_array(&filter.workspaces), filter.owner_id],
+                runtime_of,
+            )
             .map_err(sql)?;
         rows.collect::<Result<_, _>>().map_err(sql)
     }
@@ -318,7 +324,11 @@ impl Tx for SqliteTx<'_> {
             .map_err(sql)
     }
 
-    fn agents(&mut self, workspaces: &[Id], runtime_id: Option<Id>) -> StoreResult<Vec<AgentRecord>> {
+    fn agents(
+        &mut self,
+        workspaces: &[Id],
+        runtime_id: Option<Id>,
+    ) -> StoreResult<Vec<AgentRecord>> {
         let mut stmt = self
             .tx
             .prepare_cached(&format!(
@@ -418,7 +428,9 @@ impl Tx for SqliteTx<'_> {
                      WHERE workspace_id IN rarray(?1) ORDER BY name, id",
                 )
                 .map_err(sql)?;
-            let rows = stmt.query_map([id_array(workspaces)], squad_of).map_err(sql)?;
+            let rows = stmt
+                .query_map([id_array(workspaces)], squad_of)
+                .map_err(sql)?;
             rows.collect::<Result<_, _>>().map_err(sql)?
         };
         for squad in &mut squads {
@@ -445,7 +457,9 @@ impl Tx for SqliteTx<'_> {
         let issues = moved("issue")?;
         let autopilots = moved("autopilot")?;
         self.tx
-            .prepare_cached("UPDATE squad SET archived_at = ?2 WHERE id = ?1 AND archived_at IS NULL")
+            .prepare_cached(
+                "UPDATE squad SET archived_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
+            )
             .and_then(|mut stmt| stmt.execute(params![id, now]))
             .map_err(sql)?;
         Ok((issues, autopilots))

@@ -169,8 +169,14 @@ pub(super) fn apply(tx: &Transaction<'_>, step: &Step, now: Instant) -> StoreRes
              WHERE id IN rarray(?1) AND status = 'active'",
             Some(step.ids.len()),
         ),
-        Op::DeleteSquads => ("DELETE FROM squad WHERE id IN rarray(?1)", Some(step.ids.len())),
-        Op::DeleteAgents => ("DELETE FROM agent WHERE id IN rarray(?1)", Some(step.ids.len())),
+        Op::DeleteSquads => (
+            "DELETE FROM squad WHERE id IN rarray(?1)",
+            Some(step.ids.len()),
+        ),
+        Op::DeleteAgents => (
+            "DELETE FROM agent WHERE id IN rarray(?1)",
+            Some(step.ids.len()),
+        ),
         Op::DetachHistory => {
             for table in ["task", "chat_session"] {
                 tx.prepare_cached(&format!(
@@ -181,7 +187,10 @@ pub(super) fn apply(tx: &Transaction<'_>, step: &Step, now: Instant) -> StoreRes
             }
             return Ok(());
         }
-        Op::DeleteRuntime => ("DELETE FROM runtime WHERE id IN rarray(?1)", Some(step.ids.len())),
+        Op::DeleteRuntime => (
+            "DELETE FROM runtime WHERE id IN rarray(?1)",
+            Some(step.ids.len()),
+        ),
     };
     let touched = if step.op == Op::LockRuntime {
         let found: i64 = tx

@@ -33,17 +33,27 @@ fn row_of(row: &Row<'_>) -> rusqlite::Result<UsageRow> {
     })
 }
 
-pub(super) fn rows(tx: &Transaction<'_>, runtime_id: Id, since: Instant) -> StoreResult<Vec<UsageRow>> {
+pub(super) fn rows(
+    tx: &Transaction<'_>,
+    runtime_id: Id,
+    since: Instant,
+) -> StoreResult<Vec<UsageRow>> {
     let mut stmt = tx
         .prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM usage_row WHERE runtime_id = ?1 AND created_at >= ?2"
         ))
         .map_err(sql)?;
-    let rows = stmt.query_map(params![runtime_id, since], row_of).map_err(sql)?;
+    let rows = stmt
+        .query_map(params![runtime_id, since], row_of)
+        .map_err(sql)?;
     rows.collect::<Result<_, _>>().map_err(sql)
 }
 
-pub(super) fn buckets(tx: &Transaction<'_>, runtime_id: Id, since: Instant) -> StoreResult<Vec<Bucket>> {
+pub(super) fn buckets(
+    tx: &Transaction<'_>,
+    runtime_id: Id,
+    since: Instant,
+) -> StoreResult<Vec<Bucket>> {
     let mut stmt = tx
         .prepare_cached(
             "SELECT bucket_start, workspace_id, runtime_id, agent_id, provider, model,
@@ -163,7 +173,9 @@ fn recompute(tx: &Transaction<'_>, runtime_id: Id, bucket_start: Instant) -> Sto
                 "SELECT {ROW_COLUMNS} FROM usage_row WHERE runtime_id = ?1 AND bucket_start = ?2"
             ))
             .map_err(sql)?;
-        let rows = stmt.query_map(params![runtime_id, bucket_start], row_of).map_err(sql)?;
+        let rows = stmt
+            .query_map(params![runtime_id, bucket_start], row_of)
+            .map_err(sql)?;
         rows.collect::<Result<_, _>>().map_err(sql)?
     };
     tx.prepare_cached("DELETE FROM usage_rollup WHERE runtime_id = ?1 AND bucket_start = ?2")
