@@ -54,7 +54,15 @@ pub(super) async fn create(
             let leader = tx
                 .agent(body.leader_id)?
                 .ok_or_else(|| ApiError::not_found("agent").at("leader_id"))?;
-            viewer.member_of(tx, leader.workspace_id, "agent")?;
+            let member = viewer.member_of(tx, leader.workspace_id, "agent")?;
+            // Leading a squad pins the agent (a squad's leader restricts
+            // deleting it): only who may change the agent may do that.
+            if !can_edit_agent(&member, &leader.to_rule()) {
+                return Err(ApiError::forbidden(
+                    "only the agent's owner or a workspace owner or admin can make it lead a squad",
+                )
+                .at("leader_id"));
+            }
             if leader.archived_at.is_some() {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
