@@ -114,6 +114,29 @@ fn since(now: Instant, shift: i64, tz: Zone) -> Result<Instant, Error> {
     })
 }
 
+/// Does every local date from `since`'s to `until`'s start on a whole UTC
+/// hour in `tz`? Then hourly sums group into local dates exactly as
+/// quarter-hour ones do: no hour straddles two local dates. True for most
+/// zones; false where an offset in the window has half or three-quarter
+/// hours (India, Nepal, Newfoundland, Adelaide, Chatham, Lord Howe), or a
+/// date in it starts at a transition off the hour.
+pub fn local_days_start_on_whole_hours(tz: Zone, since: Instant, until: Instant) -> bool {
+    let (mut date, last) = (tz.date_of(since), tz.date_of(until));
+    loop {
+        match tz.start_of_day(date) {
+            Some(start) if start.unix_seconds() % 3600 == 0 && start.subsec_nanos() == 0 => {}
+            _ => return false,
+        }
+        if date > last {
+            return true;
+        }
+        match date.add_days(1) {
+            Some(next) => date = next,
+            None => return false,
+        }
+    }
+}
+
 /// A number of days: a non-negative integer (`invalid_days` otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct DayCount(pub u32);
@@ -168,6 +191,41 @@ mod tests {
         ] {
             assert_eq!(days(fallback), 30, "{fallback:?}");
         }
+    }
+
+    #[test]
+    fn local_days_on_whole_hours() {
+        let at = |t: &str| Instant::parse(t, "").unwrap();
+        let tz = |n: &str| Zone::parse(n, "").unwrap();
+        let (since, until) = (at("2025-01-01T00:00:00Z"), at("2025-12-31T00:00:00Z"));
+        assert!(local_days_start_on_whole_hours(
+            tz("America/New_York"),
+            since,
+            until
+        ));
+        assert!(local_days_start_on_whole_hours(tz("UTC"), since, until));
+        assert!(!local_days_start_on_whole_hours(
+            tz("Asia/Kolkata"),
+            since,
+            until
+        ));
+        assert!(!local_days_start_on_whole_hours(
+            tz("Asia/Kathmandu"),
+            since,
+            until
+        ));
+        // Lord Howe: +10:30 in winter, +11 in summer: half-hour days in the window.
+        assert!(!local_days_start_on_whole_hours(
+            tz("Australia/Lord_Howe"),
+            since,
+            until
+        ));
+        // Santiago's midnight gap starts the day at 00:00 -> 01:00, still on the hour.
+        assert!(local_days_start_on_whole_hours(
+            tz("America/Santiago"),
+            since,
+            until
+        ));
     }
 
     #[test]

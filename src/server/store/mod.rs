@@ -26,6 +26,19 @@ pub use records::{
 
 use super::fixture::Fixture;
 
+/// One hour of one provider and model of a runtime, every agent summed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourSeries {
+    /// The hour's start (a whole UTC hour).
+    pub hour_start: Instant,
+    /// Provider, lowercased.
+    pub provider: String,
+    /// Model.
+    pub model: String,
+    /// The sums.
+    pub usage: crate::usage::Usage,
+}
+
 /// Why a store call failed.
 #[derive(Debug)]
 pub enum StoreError {
@@ -181,6 +194,9 @@ pub trait Tx {
 
     /// The rollup buckets of a runtime starting at or after `since`.
     fn usage_buckets(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<Bucket>>;
+    /// The rollup of a runtime summed over agents into whole UTC hours,
+    /// for hours starting at or after `since`.
+    fn usage_hours(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<HourSeries>>;
     /// The raw usage rows of a runtime created at or after `since`.
     fn usage_rows(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<UsageRow>>;
     /// Upserts raw usage rows and recomputes the rollup buckets they touch.

@@ -148,7 +148,8 @@ CREATE TABLE task (
     failure_reason  TEXT
 ) STRICT;
 CREATE INDEX task_by_runtime ON task (runtime_id, status);
-CREATE INDEX task_by_agent ON task (agent_id, status);
+-- runtime_id included: counting a runtime's history reads only the index.
+CREATE INDEX task_by_agent ON task (agent_id, status, runtime_id);
 CREATE INDEX task_by_runtime_started ON task (runtime_id, started_at);
 CREATE INDEX task_by_issue ON task (issue_id);
 CREATE INDEX task_by_chat_session ON task (chat_session_id);
@@ -195,4 +196,24 @@ CREATE TABLE usage_rollup (
     task_count                  INTEGER NOT NULL,
     event_count                 INTEGER NOT NULL,
     PRIMARY KEY (runtime_id, bucket_start, agent_id, provider, model, workspace_id)
+) STRICT, WITHOUT ROWID;
+
+-- The rollup again, summed over agents into whole UTC hours: what the daily
+-- report reads when every local date of its window starts on the hour (most
+-- zones), a fraction of the rows. Kept from usage_rollup, in its transaction.
+CREATE TABLE usage_hourly (
+    runtime_id                  TEXT NOT NULL,
+    hour_start                  TEXT NOT NULL,
+    provider                    TEXT NOT NULL,
+    model                       TEXT NOT NULL,
+    input_tokens                INTEGER NOT NULL,
+    output_tokens               INTEGER NOT NULL,
+    cache_read_tokens           INTEGER NOT NULL,
+    cache_write_tokens          INTEGER NOT NULL,
+    cost_usd_ticks              INTEGER NOT NULL,
+    uncosted_input_tokens       INTEGER NOT NULL,
+    uncosted_output_tokens      INTEGER NOT NULL,
+    uncosted_cache_read_tokens  INTEGER NOT NULL,
+    uncosted_cache_write_tokens INTEGER NOT NULL,
+    PRIMARY KEY (runtime_id, hour_start, provider, model)
 ) STRICT, WITHOUT ROWID;

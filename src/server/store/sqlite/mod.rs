@@ -20,8 +20,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use rusqlite_migration::{M, Migrations};
 
 use super::{
-    Access, AgentRecord, AgentUpdate, AutopilotRecord, Membership, NewAgent, NewAutopilot,
-    NewSquad, RuntimeFilter, RuntimeRecord, SquadRecord, Store, StoreError, StoreResult, Tx, User,
+    Access, AgentRecord, AgentUpdate, AutopilotRecord, HourSeries, Membership, NewAgent,
+    NewAutopilot, NewSquad, RuntimeFilter, RuntimeRecord, SquadRecord, Store, StoreError,
+    StoreResult, Tx, User,
 };
 use crate::id::Id;
 use crate::server::fixture::Fixture;
@@ -497,6 +498,10 @@ impl Tx for SqliteTx<'_> {
 
     fn usage_buckets(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<Bucket>> {
         usage::buckets(self.tx, runtime_id, since)
+    }
+
+    fn usage_hours(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<HourSeries>> {
+        usage::hours(self.tx, runtime_id, since)
     }
 
     fn usage_rows(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<UsageRow>> {

@@ -93,14 +93,16 @@ pub(super) fn snapshot(tx: &Transaction<'_>, runtime: &RuntimeRecord) -> StoreRe
             })
         },
     )?;
+    // Finished tasks on the runtime, plus those of its agents elsewhere:
+    // two index-only counts rather than a UNION of every id.
     let finished_tasks = count(
         tx,
         &format!(
-            "SELECT count(*) FROM (
-                 SELECT id FROM task WHERE runtime_id = ?1 AND status NOT IN {UNFINISHED}
-                 UNION
-                 SELECT id FROM task
-                 WHERE agent_id IN ({AGENTS_OF_RUNTIME}) AND status NOT IN {UNFINISHED})"
+            "SELECT (SELECT count(*) FROM task
+                     WHERE runtime_id = ?1 AND status NOT IN {UNFINISHED})
+                  + (SELECT count(*) FROM task
+                     WHERE agent_id IN ({AGENTS_OF_RUNTIME}) AND status NOT IN {UNFINISHED}
+                       AND (runtime_id IS NULL OR runtime_id <> ?1))"
         ),
         id,
     )?;
@@ -173,17 +175,30 @@ pub(super) fn apply(tx: &Transaction<'_>, step: &Step, now: Instant) -> StoreRes
             "DELETE FROM squad WHERE id IN rarray(?1)",
             Some(step.ids.len()),
         ),
-        Op::DeleteAgents => (
-            "DELETE FROM agent WHERE id IN rarray(?1)",
-            Some(step.ids.len()),
-        ),
+        Op::DeleteAgents => {
+            // What ON DELETE CASCADE would remove, removed first in three
+            // set-wise statements: SQLite runs a cascade as one statement per
+            // parent row, which made deleting 1,000 agents with 100,000 tasks
+            // take seconds under the write lock. Same rows, same result.
+            for child in ["task", "chat_session", "squad_member"] {
+                tx.prepare_cached(&format!("DELETE FROM {child} WHERE agent_id IN rarray(?1)"))
+                    .and_then(|mut stmt| stmt.execute([&ids]))
+                    .map_err(|e| constraint(step, e))?;
+            }
+            (
+                "DELETE FROM agent WHERE id IN rarray(?1)",
+                Some(step.ids.len()),
+            )
+        }
         Op::DetachHistory => {
             for table in ["task", "chat_session"] {
-                tx.prepare_cached(&format!(
-                    "UPDATE {table} SET runtime_id = NULL WHERE runtime_id IN rarray(?1)"
-                ))
-                .and_then(|mut stmt| stmt.execute([&ids]))
-                .map_err(sql)?;
+                for runtime_id in &step.ids {
+                    tx.prepare_cached(&format!(
+                        "UPDATE {table} SET runtime_id = NULL WHERE runtime_id = ?1"
+                    ))
+                    .and_then(|mut stmt| stmt.execute([runtime_id]))
+                    .map_err(sql)?;
+                }
             }
             return Ok(());
         }
@@ -208,17 +223,22 @@ pub(super) fn apply(tx: &Transaction<'_>, step: &Step, now: Instant) -> StoreRes
             Op::PauseAutopilots => stmt.execute(params![ids, now, step.pause_reason]),
             _ => stmt.execute([&ids]),
         };
-        result.map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict {
-                code: "teardown_step_failed",
-                message: format!("step {} broke a constraint: {e}", op_name(step.op)),
-            },
-            _ => sql(e),
-        })?
+        result.map_err(|e| constraint(step, e))?
     };
     match expected {
         Some(n) if n != touched => Err(gone(step, n, touched)),
         _ => Ok(()),
+    }
+}
+
+/// A constraint broken by a step is a conflict that rolls the teardown back.
+fn constraint(step: &Step, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict {
+            code: "teardown_step_failed",
+            message: format!("step {} broke a constraint: {e}", op_name(step.op)),
+        },
+        _ => sql(e),
     }
 }
 

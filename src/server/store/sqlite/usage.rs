@@ -2,14 +2,14 @@
 //! in the same transaction. The rollup's sums are the core's
 //! (`rollup_usage`): SQLite only stores them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::sql;
 use super::values::{count_from_sql, count_to_sql};
 use crate::id::Id;
-use crate::server::store::StoreResult;
+use crate::server::store::{HourSeries, StoreResult};
 use crate::time::Instant;
 use crate::usage::{Bucket, RollupKey, Usage, UsageRow, rollup_key, rollup_usage};
 
@@ -75,17 +75,7 @@ pub(super) fn buckets(
                     provider: row.get(4)?,
                     model: row.get(5)?,
                 },
-                usage: Usage {
-                    input_tokens: n(6)?,
-                    output_tokens: n(7)?,
-                    cache_read_tokens: n(8)?,
-                    cache_write_tokens: n(9)?,
-                    cost_usd_ticks: n(10)?,
-                    uncosted_input_tokens: n(11)?,
-                    uncosted_output_tokens: n(12)?,
-                    uncosted_cache_read_tokens: n(13)?,
-                    uncosted_cache_write_tokens: n(14)?,
-                },
+                usage: usage_of(row, 6)?,
                 task_count: n(15)?,
                 event_count: n(16)?,
             })
@@ -159,8 +149,128 @@ pub(super) fn record(tx: &Transaction<'_>, rows: &[UsageRow]) -> StoreResult<()>
         })
         .map_err(sql)?;
     }
+    let mut hours = BTreeSet::new();
     for (runtime_id, bucket_start) in touched {
         recompute(tx, runtime_id, bucket_start)?;
+        hours.insert((runtime_id, bucket_start.floor_to(HOUR)));
+    }
+    for (runtime_id, hour_start) in hours {
+        recompute_hour(tx, runtime_id, hour_start)?;
+    }
+    Ok(())
+}
+
+const HOUR: i64 = 3600;
+
+/// The hourly series of a runtime at or after `since`: the rollup summed
+/// over agents into whole UTC hours.
+pub(super) fn hours(
+    tx: &Transaction<'_>,
+    runtime_id: Id,
+    since: Instant,
+) -> StoreResult<Vec<HourSeries>> {
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT hour_start, provider, model, input_tokens, output_tokens, cache_read_tokens,
+                cache_write_tokens, cost_usd_ticks, uncosted_input_tokens, uncosted_output_tokens,
+                uncosted_cache_read_tokens, uncosted_cache_write_tokens
+             FROM usage_hourly WHERE runtime_id = ?1 AND hour_start >= ?2",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map(params![runtime_id, since], |row| {
+            Ok(HourSeries {
+                hour_start: row.get(0)?,
+                provider: row.get(1)?,
+                model: row.get(2)?,
+                usage: usage_of(row, 3)?,
+            })
+        })
+        .map_err(sql)?;
+    rows.collect::<Result<_, _>>().map_err(sql)
+}
+
+/// The nine sums of [`Usage`] from nine columns starting at `first`.
+fn usage_of(row: &Row<'_>, first: usize) -> rusqlite::Result<Usage> {
+    let n = |i: usize| row.get::<_, i64>(first + i).map(count_from_sql);
+    Ok(Usage {
+        input_tokens: n(0)?,
+        output_tokens: n(1)?,
+        cache_read_tokens: n(2)?,
+        cache_write_tokens: n(3)?,
+        cost_usd_ticks: n(4)?,
+        uncosted_input_tokens: n(5)?,
+        uncosted_output_tokens: n(6)?,
+        uncosted_cache_read_tokens: n(7)?,
+        uncosted_cache_write_tokens: n(8)?,
+    })
+}
+
+/// The nine sums of a [`Usage`] as SQLite integers.
+fn usage_to_sql(u: &Usage) -> StoreResult<[i64; 9]> {
+    let counts = [
+        u.input_tokens,
+        u.output_tokens,
+        u.cache_read_tokens,
+        u.cache_write_tokens,
+        u.cost_usd_ticks,
+        u.uncosted_input_tokens,
+        u.uncosted_output_tokens,
+        u.uncosted_cache_read_tokens,
+        u.uncosted_cache_write_tokens,
+    ];
+    let mut out = [0_i64; 9];
+    for (slot, count) in out.iter_mut().zip(counts) {
+        *slot = count_to_sql(count, "usage")?;
+    }
+    Ok(out)
+}
+
+/// Rebuilds one runtime's hour of `usage_hourly` from the quarter-hour
+/// rollup, summing with the core's `Usage::add`.
+fn recompute_hour(tx: &Transaction<'_>, runtime_id: Id, hour_start: Instant) -> StoreResult<()> {
+    let end = Instant::from_unix(hour_start.unix_seconds() + HOUR, 0).unwrap_or(hour_start);
+    let mut sums: BTreeMap<(String, String), Usage> = BTreeMap::new();
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT provider, model, input_tokens, output_tokens, cache_read_tokens,
+                    cache_write_tokens, cost_usd_ticks, uncosted_input_tokens,
+                    uncosted_output_tokens, uncosted_cache_read_tokens,
+                    uncosted_cache_write_tokens
+                 FROM usage_rollup
+                 WHERE runtime_id = ?1 AND bucket_start >= ?2 AND bucket_start < ?3",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt
+            .query(params![runtime_id, hour_start, end])
+            .map_err(sql)?;
+        while let Some(row) = rows.next().map_err(sql)? {
+            let key = (row.get(0).map_err(sql)?, row.get(1).map_err(sql)?);
+            sums.entry(key)
+                .or_default()
+                .add(&usage_of(row, 2).map_err(sql)?);
+        }
+    }
+    tx.prepare_cached("DELETE FROM usage_hourly WHERE runtime_id = ?1 AND hour_start = ?2")
+        .and_then(|mut stmt| stmt.execute(params![runtime_id, hour_start]))
+        .map_err(sql)?;
+    for ((provider, model), usage) in sums {
+        let n = usage_to_sql(&usage)?;
+        tx.prepare_cached(
+            "INSERT INTO usage_hourly (runtime_id, hour_start, provider, model, input_tokens,
+                output_tokens, cache_read_tokens, cache_write_tokens, cost_usd_ticks,
+                uncosted_input_tokens, uncosted_output_tokens, uncosted_cache_read_tokens,
+                uncosted_cache_write_tokens)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                runtime_id, hour_start, provider, model, n[0], n[1], n[2], n[3], n[4], n[5], n[6],
+                n[7], n[8]
+            ])
+        })
+        .map_err(sql)?;
     }
     Ok(())
 }
@@ -184,24 +294,20 @@ fn recompute(tx: &Transaction<'_>, runtime_id: Id, bucket_start: Instant) -> Sto
     for bucket in rollup_usage(&raw)? {
         let u = &bucket.usage;
         let k = &bucket.key;
-        let counts = [
-            u.input_tokens,
-            u.output_tokens,
-            u.cache_read_tokens,
-            u.cache_write_tokens,
-            u.cost_usd_ticks,
-            u.uncosted_input_tokens,
-            u.uncosted_output_tokens,
-            u.uncosted_cache_read_tokens,
-            u.uncosted_cache_write_tokens,
-            bucket.task_count,
-            bucket.event_count,
-        ]
-        .map(|v| count_to_sql(v, "usage"));
-        let mut sums = [0_i64; 11];
-        for (sum, count) in sums.iter_mut().zip(counts) {
-            *sum = count?;
-        }
+        let u = usage_to_sql(u)?;
+        let sums = [
+            u[0],
+            u[1],
+            u[2],
+            u[3],
+            u[4],
+            u[5],
+            u[6],
+            u[7],
+            u[8],
+            count_to_sql(bucket.task_count, "task_count")?,
+            count_to_sql(bucket.event_count, "event_count")?,
+        ];
         tx.prepare_cached(
             "INSERT INTO usage_rollup (runtime_id, bucket_start, agent_id, provider, model,
                 workspace_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
