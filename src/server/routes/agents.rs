@@ -149,9 +149,6 @@ pub(super) async fn create(
             if let Some(runtime) = body.runtime_id {
                 check_binding(tx, &member, workspace_id, runtime)?;
             }
-            let json = |v: Option<serde_json::Map<String, serde_json::Value>>| {
-                serde_json::Value::Object(v.unwrap_or_default()).to_string()
-            };
             let record = AgentRecord {
                 id: Id::from_u128(uuid::Uuid::new_v4().as_u128()),
                 workspace_id,
@@ -167,8 +164,8 @@ pub(super) async fn create(
             tx.insert_agent(&NewAgent {
                 record: record.clone(),
                 instructions: body.instructions.unwrap_or_default(),
-                custom_env: json(body.custom_env),
-                mcp_config: json(body.mcp_config),
+                custom_env: NewAgent::object_text(body.custom_env),
+                mcp_config: NewAgent::object_text(body.mcp_config),
             })?;
             Ok(record)
         })

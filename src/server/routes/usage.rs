@@ -85,22 +85,40 @@ fn answer<T: Serialize>(tz: Zone, rows: T) -> Response {
     response
 }
 
-/// `GET /api/runtimes/{id}/usage`: daily rows (`usage_daily` over the
-/// quarter-hour rollup), default 90 days.
+/// Answers one report: resolves the runtime, the zone and the window in a
+/// read transaction, then `compute`s the rows from the store and the core.
+async fn run<T: Serialize + Send + 'static>(
+    (state, viewer, raw, query): (AppState, Viewer, String, Query),
+    default_days: u32,
+    window: Window,
+    compute: impl FnOnce(&mut dyn Tx, &Report) -> Result<T, ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let id = runtime_id(&raw)?;
+    let now = state.clock.now();
+    let (tz, rows) = state
+        .read(move |tx| {
+            let r = report(tx, &viewer, id, &query, default_days, window, now)?;
+            Ok((r.tz, compute(tx, &r)?))
+        })
+        .await?;
+    Ok(answer(tz, rows))
+}
+
+/// `GET /api/runtimes/{id}/usage`: daily rows (`usage_daily`), default 90 days.
 pub(super) async fn daily(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
     QueryString(query): QueryString<Query>,
 ) -> Result<Response, ApiError> {
-    let id = runtime_id(&raw)?;
-    let now = state.clock.now();
-    let (tz, rows) = state
-        .read(move |tx| {
-            let r = report(tx, &viewer, id, &query, 90, Window::FromDays, now)?;
+    run(
+        (state, viewer, raw, query),
+        90,
+        Window::FromDays,
+        |tx, r| {
             // Hourly sums group into local dates exactly when every date of
             // the window starts on a whole hour (checked up to the last hour
-            // there is): a tenth of the rows to read. Otherwise the
+            // there is): a fraction of the rows to read. Otherwise the
             // quarter-hour rollup.
             let hours = tx.usage_hours(r.id, r.since)?;
             let last = hours.iter().map(|h| h.hour_start).max().unwrap_or(r.since);
@@ -111,68 +129,51 @@ pub(super) async fn daily(
                     model: &h.model,
                     usage: h.usage,
                 });
-                return Ok((r.tz, usage_daily_from(rows, r.tz, r.since)));
+                return Ok(usage_daily_from(rows, r.tz, r.since));
             }
             let buckets = tx.usage_buckets(r.id, r.since)?;
-            Ok((r.tz, usage_daily(&buckets, r.tz, r.since)))
-        })
-        .await?;
-    Ok(answer(tz, rows))
+            Ok(usage_daily(&buckets, r.tz, r.since))
+        },
+    )
+    .await
 }
 
-/// `GET /api/runtimes/{id}/usage/by-agent`, default 30 days.
+/// `GET /api/runtimes/{id}/usage/by-agent` (`usage_by_agent`), default 30 days.
 pub(super) async fn by_agent(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
     QueryString(query): QueryString<Query>,
 ) -> Result<Response, ApiError> {
-    let id = runtime_id(&raw)?;
-    let now = state.clock.now();
-    let (tz, rows) = state
-        .read(move |tx| {
-            let r = report(tx, &viewer, id, &query, 30, Window::Exact, now)?;
-            let rows = tx.usage_rows(r.id, r.since)?;
-            Ok((r.tz, usage_by_agent(&rows, r.since)))
-        })
-        .await?;
-    Ok(answer(tz, rows))
+    run((state, viewer, raw, query), 30, Window::Exact, |tx, r| {
+        Ok(usage_by_agent(&tx.usage_rows(r.id, r.since)?, r.since))
+    })
+    .await
 }
 
-/// `GET /api/runtimes/{id}/usage/by-hour`, default 30 days.
+/// `GET /api/runtimes/{id}/usage/by-hour` (`usage_by_hour`), default 30 days.
 pub(super) async fn by_hour(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
     QueryString(query): QueryString<Query>,
 ) -> Result<Response, ApiError> {
-    let id = runtime_id(&raw)?;
-    let now = state.clock.now();
-    let (tz, rows) = state
-        .read(move |tx| {
-            let r = report(tx, &viewer, id, &query, 30, Window::Exact, now)?;
-            let rows = tx.usage_rows(r.id, r.since)?;
-            Ok((r.tz, usage_by_hour(&rows, r.tz, r.since)))
-        })
-        .await?;
-    Ok(answer(tz, rows))
+    run((state, viewer, raw, query), 30, Window::Exact, |tx, r| {
+        Ok(usage_by_hour(&tx.usage_rows(r.id, r.since)?, r.tz, r.since))
+    })
+    .await
 }
 
-/// `GET /api/runtimes/{id}/activity`: task starts by local hour, default 30 days.
+/// `GET /api/runtimes/{id}/activity`: task starts by local hour
+/// (`task_activity`), default 30 days.
 pub(super) async fn activity(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
     QueryString(query): QueryString<Query>,
 ) -> Result<Response, ApiError> {
-    let id = runtime_id(&raw)?;
-    let now = state.clock.now();
-    let (tz, rows) = state
-        .read(move |tx| {
-            let r = report(tx, &viewer, id, &query, 30, Window::Exact, now)?;
-            let starts = tx.task_starts(r.id, r.since)?;
-            Ok((r.tz, task_activity(&starts, r.tz)))
-        })
-        .await?;
-    Ok(answer(tz, rows))
+    run((state, viewer, raw, query), 30, Window::Exact, |tx, r| {
+        Ok(task_activity(&tx.task_starts(r.id, r.since)?, r.tz))
+    })
+    .await
 }

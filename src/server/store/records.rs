@@ -136,6 +136,13 @@ pub struct NewAgent {
     pub mcp_config: String,
 }
 
+impl NewAgent {
+    /// A secret JSON object (`custom_env`, `mcp_config`) as stored; absent is `{}`.
+    pub fn object_text(object: Option<serde_json::Map<String, serde_json::Value>>) -> String {
+        serde_json::Value::Object(object.unwrap_or_default()).to_string()
+    }
+}
+
 /// Changes to an agent; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct AgentUpdate {

@@ -8,8 +8,35 @@ use super::{assignee_type_text, usage};
 use crate::error::{Code, Error};
 use crate::server::auth::token_digest;
 use crate::server::fixture::Fixture;
-use crate::server::store::{NewAutopilot, NewSquad, StoreError, StoreResult};
+use crate::server::store::{
+    AgentRecord, NewAgent, NewAutopilot, NewSquad, StoreError, StoreResult,
+};
 use crate::time::Instant;
+
+pub(super) fn insert_agent(tx: &Transaction<'_>, agent: &NewAgent) -> rusqlite::Result<()> {
+    let a = &agent.record;
+    tx.prepare_cached(
+        "INSERT INTO agent (id, workspace_id, runtime_id, name, owner_id, visibility, status,
+            model, archived_at, created_at, instructions, custom_env, mcp_config)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        a.id,
+        a.workspace_id,
+        a.runtime_id,
+        a.name,
+        a.owner_id,
+        a.visibility,
+        a.status,
+        a.model,
+        a.archived_at,
+        a.created_at,
+        agent.instructions,
+        agent.custom_env,
+        agent.mcp_config
+    ])?;
+    Ok(())
+}
 
 pub(super) fn insert_squad(tx: &Transaction<'_>, squad: &NewSquad) -> rusqlite::Result<()> {
     tx.prepare_cached(
@@ -115,30 +142,26 @@ pub(super) fn fixture(tx: &Transaction<'_>, f: &Fixture, now: Instant) -> StoreR
         .map(drop)
     })?;
     each("agents", &f.agents, |a| {
-        let json = |v: &Option<serde_json::Map<String, serde_json::Value>>| {
-            serde_json::Value::Object(v.clone().unwrap_or_default()).to_string()
-        };
-        tx.prepare_cached(
-            "INSERT INTO agent (id, workspace_id, runtime_id, name, owner_id, visibility, status,
-                model, archived_at, created_at, instructions, custom_env, mcp_config)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?
-        .execute(params![
-            a.id,
-            a.workspace_id,
-            a.runtime_id,
-            a.name,
-            a.owner_id,
-            a.visibility,
-            a.status,
-            a.model,
-            a.archived_at,
-            a.created_at.unwrap_or(now),
-            a.instructions,
-            json(&a.custom_env),
-            json(&a.mcp_config)
-        ])
-        .map(drop)
+        insert_agent(
+            tx,
+            &NewAgent {
+                record: AgentRecord {
+                    id: a.id,
+                    workspace_id: a.workspace_id,
+                    runtime_id: a.runtime_id,
+                    name: a.name.clone(),
+                    owner_id: a.owner_id,
+                    visibility: a.visibility.clone(),
+                    status: a.status.clone(),
+                    model: a.model.clone(),
+                    archived_at: a.archived_at,
+                    created_at: a.created_at.unwrap_or(now),
+                },
+                instructions: a.instructions.clone(),
+                custom_env: NewAgent::object_text(a.custom_env.clone()),
+                mcp_config: NewAgent::object_text(a.mcp_config.clone()),
+            },
+        )
     })?;
     each("squads", &f.squads, |s| {
         let mut member_ids = s.members.clone();

@@ -345,32 +345,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_agent(&mut self, agent: &NewAgent) -> StoreResult<()> {
-        let a = &agent.record;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO agent (id, workspace_id, runtime_id, name, owner_id, visibility, status,
-                    model, archived_at, created_at, instructions, custom_env, mcp_config)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    a.id,
-                    a.workspace_id,
-                    a.runtime_id,
-                    a.name,
-                    a.owner_id,
-                    a.visibility,
-                    a.status,
-                    a.model,
-                    a.archived_at,
-                    a.created_at,
-                    agent.instructions,
-                    agent.custom_env,
-                    agent.mcp_config
-                ])
-            })
-            .map_err(sql)?;
-        Ok(())
+        load::insert_agent(self.tx, agent).map_err(sql)
     }
 
     fn update_agent(&mut self, id: Id, update: &AgentUpdate) -> StoreResult<()> {
