@@ -191,14 +191,15 @@ pub(super) fn apply(tx: &Transaction<'_>, step: &Step, now: Instant) -> StoreRes
             )
         }
         Op::DetachHistory => {
+            // `IN rarray(?1)` rather than `= ?1`: with nearly every row of the
+            // table matching, SQLite's full scan (256 ms for 97,000 tasks)
+            // beats walking the index whose column it rewrites (581 ms).
             for table in ["task", "chat_session"] {
-                for runtime_id in &step.ids {
-                    tx.prepare_cached(&format!(
-                        "UPDATE {table} SET runtime_id = NULL WHERE runtime_id = ?1"
-                    ))
-                    .and_then(|mut stmt| stmt.execute([runtime_id]))
-                    .map_err(sql)?;
-                }
+                tx.prepare_cached(&format!(
+                    "UPDATE {table} SET runtime_id = NULL WHERE runtime_id IN rarray(?1)"
+                ))
+                .and_then(|mut stmt| stmt.execute([&ids]))
+                .map_err(sql)?;
             }
             return Ok(());
         }
