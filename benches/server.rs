@@ -17,11 +17,12 @@
 //!    whose latencies count from each request's planned start (so a
 //!    server that falls behind shows its queue instead of hiding it), a
 //!    closed loop at 1 client (unloaded latency) and at 2 × cores clients
-//!    (the most it serves); then, in process, the quarter-hour path of
-//!    the report (`Tx::usage_buckets`, `usage_daily`, the JSON encoding)
-//!    beside the bare SQLite scan of the same buckets. (A route that reads
-//!    a coarser table instead is still measured end to end over HTTP;
-//!    the in-process lines then describe the path it no longer takes.)
+//!    (the most it serves); then, in process, both paths of the report:
+//!    the hourly series the route reads in this zone (`Tx::usage_hours`,
+//!    `usage_daily_from`) and the quarter-hour rollup it reads in zones
+//!    whose dates start off the hour (`Tx::usage_buckets`, `usage_daily`,
+//!    beside the bare SQLite scan of the same buckets), and the JSON
+//!    encoding. Both must give the same report.
 //!
 //! Prints a table with the machine, date and commit, and writes every
 //! figure to `bench/server-results.json` (git-ignored). No timing is
@@ -58,8 +59,8 @@ use runtime_rules::server::store::Store;
 use runtime_rules::server::store::sqlite::SqliteStore;
 use runtime_rules::server::{AppState, Clock, serve};
 use runtime_rules::teardown::{Mode, Policy, Request, TeardownInput, plan_teardown};
-use runtime_rules::usage::{UsageRow, usage_daily};
-use runtime_rules::window::{DayCount, since_from_days};
+use runtime_rules::usage::{DailyInput, UsageRow, usage_daily, usage_daily_from};
+use runtime_rules::window::{DayCount, local_days_start_on_whole_hours, since_from_days};
 use runtime_rules::workspace::AssigneeType;
 use runtime_rules::{Id, Instant, Outcome, Zone};
 use serde_json::{Value, json};
@@ -961,6 +962,30 @@ fn usage_in_process(path: &Path, store: &Arc<dyn Store>, days: u32, reps: usize)
     });
     let (daily_ms, rows) = time_n(reps, || usage_daily(&buckets, tz, since));
     let (json_ms, bytes) = time_n(reps, || serde_json::to_vec(&rows).unwrap());
+    // The hourly path the route takes when every local date of the window
+    // starts on a whole hour (America/New_York does): the same report.
+    let (hours_ms, hours) = time_n(reps, || {
+        store.read(|tx| tx.usage_hours(runtime, since)).unwrap()
+    });
+    let last = hours.iter().map(|h| h.hour_start).max().unwrap_or(since);
+    let whole_hours = local_days_start_on_whole_hours(tz, since, last);
+    let (hourly_daily_ms, hourly_rows) = time_n(reps, || {
+        usage_daily_from(
+            hours.iter().map(|h| DailyInput {
+                bucket_start: h.hour_start,
+                provider: &h.provider,
+                model: &h.model,
+                usage: h.usage,
+            }),
+            tz,
+            since,
+        )
+    });
+    assert!(whole_hours, "{ZONE}'s dates start on whole hours");
+    assert_eq!(
+        hourly_rows, rows,
+        "the hourly path gives the quarter-hour path's report"
+    );
     // The statement of store/sqlite/usage.rs `buckets`; should the schema
     // change under it, the floor is left out rather than failing the run.
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -990,6 +1015,9 @@ fn usage_in_process(path: &Path, store: &Arc<dyn Store>, days: u32, reps: usize)
         "rows_out": rows.len(),
         "response_bytes": bytes.len(),
         "median_of": reps,
+        "hourly_series_read": hours.len(),
+        "store_usage_hours_ms": hours_ms,
+        "hourly_usage_daily_ms": hourly_daily_ms,
         "store_usage_buckets_ms": read_ms,
         "sqlite_bare_scan_ms": floor,
         "usage_daily_ms": daily_ms,
@@ -1529,7 +1557,14 @@ fn table(m: &Value, plan: &Plan, teardown: &Value, usage: &Value, elapsed: Durat
         }
         let p = &u["in_process"];
         line(format!(
-            "    in process, quarter-hour path, median of {}: Tx::usage_buckets {} (bare SQLite scan {}) | usage_daily {} | JSON {}",
+            "    in process, hourly path (the route's for this zone), median of {}: Tx::usage_hours {} ({} rows) | usage_daily_from {}",
+            p["median_of"],
+            fmt_ms(f(&p["store_usage_hours_ms"])),
+            thousands(p["hourly_series_read"].as_u64().unwrap_or(0)),
+            fmt_ms(f(&p["hourly_usage_daily_ms"])),
+        ));
+        line(format!(
+            "    in process, quarter-hour path (zones off the hour), median of {}: Tx::usage_buckets {} (bare SQLite scan {}) | usage_daily {} | JSON {}",
             p["median_of"],
             fmt_ms(f(&p["store_usage_buckets_ms"])),
             fmt_ms(f(&p["sqlite_bare_scan_ms"])),
