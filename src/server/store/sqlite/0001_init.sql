@@ -148,8 +148,9 @@ CREATE TABLE task (
     failure_reason  TEXT
 ) STRICT;
 CREATE INDEX task_by_runtime ON task (runtime_id, status);
--- runtime_id included: counting a runtime's history reads only the index.
-CREATE INDEX task_by_agent ON task (agent_id, status, runtime_id);
+-- Not (agent_id, status, runtime_id): covering the history count saves
+-- 25 ms on a 100,000-task snapshot, rewriting it costs 350 ms in detach_history.
+CREATE INDEX task_by_agent ON task (agent_id, status);
 CREATE INDEX task_by_runtime_started ON task (runtime_id, started_at);
 CREATE INDEX task_by_issue ON task (issue_id);
 CREATE INDEX task_by_chat_session ON task (chat_session_id);

@@ -94,7 +94,7 @@ pub(super) fn snapshot(tx: &Transaction<'_>, runtime: &RuntimeRecord) -> StoreRe
         },
     )?;
     // Finished tasks on the runtime, plus those of its agents elsewhere:
-    // two index-only counts rather than a UNION of every id.
+    // two counts rather than a UNION of every id.
     let finished_tasks = count(
         tx,
         &format!(
@@ -191,9 +191,8 @@ pub(super) fn apply(tx: &Transaction<'_>, step: &Step, now: Instant) -> StoreRes
             )
         }
         Op::DetachHistory => {
-            // Rewrites runtime_id in three task indexes per row: about 0.6 s
-            // for 97,000 tasks (scripts/bench-server), the unbind policy's
-            // largest step.
+            // About 0.26 s for 97,000 tasks (scripts/bench-server): the
+            // unbind policy's largest step.
             for table in ["task", "chat_session"] {
                 tx.prepare_cached(&format!(
                     "UPDATE {table} SET runtime_id = NULL WHERE runtime_id IN rarray(?1)"
