@@ -278,10 +278,12 @@ pub fn fixture_json(now: Instant) -> Value {
     let mut task = |ws: u64, agent_n: u64, rt: u64, status: &str, ago: i64, issue: Option<u64>| {
         task_n += 1;
         let started = (status != "queued").then(|| at(now, ago));
+        // A completed task finishes when it reports its usage, a minute later.
+        let finished = (status == "completed").then(|| at(now, ago - 60));
         tasks.push(json!({
             "id": id(TASK, task_n), "workspace_id": w(ws), "agent_id": a(agent_n), "runtime_id": r(rt),
             "issue_id": issue.map(|i| id(ISSUE, i)), "status": status,
-            "created_at": at(now, ago + 30), "started_at": started,
+            "created_at": at(now, ago + 30), "started_at": started, "finished_at": finished,
         }));
         task_n
     };
@@ -344,13 +346,6 @@ pub fn fixture_json(now: Instant) -> Value {
                     }));
                 }
             }
-        }
-    }
-    // Finished tasks become history rows; mark the ones older than a day completed_at.
-    for t in &mut tasks {
-        if t["status"] == json!("completed") {
-            let started = t["started_at"].clone();
-            t["finished_at"] = started;
         }
     }
 

@@ -116,41 +116,7 @@ impl AppState {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut body = Some(body);
-            let mut answer: Option<Result<T, ApiError>> = None;
-            let outcome = store.run(access, &mut |tx| {
-                let body = body
-                    .take()
-                    .ok_or_else(|| StoreError::Internal("a transaction body ran twice".into()))?;
-                match body(tx) {
-                    Ok(value) => {
-                        answer = Some(Ok(value));
-                        Ok(())
-                    }
-                    Err(e) => {
-                        answer = Some(Err(e));
-                        // Roll back whatever the body wrote before it failed.
-                        Err(StoreError::Conflict {
-                            code: "rolled_back",
-                            message: String::new(),
-                        })
-                    }
-                }
-            });
-            match (outcome, answer) {
-                (Ok(()), Some(answer)) => answer,
-                (
-                    Err(StoreError::Conflict {
-                        code: "rolled_back",
-                        ..
-                    }),
-                    Some(Err(e)),
-                ) => Err(e),
-                (Err(e), _) => Err(e.into()),
-                (Ok(()), None) => {
-                    Err(StoreError::Internal("a transaction body did not run".into()).into())
-                }
-            }
+            store.with(access, body)
         })
         .await
         .map_err(|e| ApiError::from(StoreError::Internal(format!("a database task failed: {e}"))))?

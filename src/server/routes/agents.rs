@@ -7,7 +7,7 @@ use axum::extract::{Path, Query as QueryString, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Deserializer};
 
-use super::workspaces;
+use super::{ids, workspaces};
 use crate::access::{can_edit_agent, can_see_agent, can_use_runtime_for_agent};
 use crate::id::Id;
 use crate::server::AppState;
@@ -29,8 +29,7 @@ pub(super) async fn list(
     let agents = state
         .read(move |tx| {
             let memberships = workspaces(tx, &viewer, &query)?;
-            let ids: Vec<Id> = memberships.iter().map(|m| m.workspace_id).collect();
-            let agents = tx.agents(&ids, runtime_id)?;
+            let agents = tx.agents(&ids(&memberships), runtime_id)?;
             Ok(agents
                 .into_iter()
                 .filter(|agent| {

@@ -114,21 +114,38 @@ impl dyn Store {
         self.with(Access::Write, body)
     }
 
-    fn with<T>(
+    /// Runs `body` in one transaction and returns its value. Any error
+    /// type that a [`StoreError`] converts into may come out of `body`: an
+    /// `Err` from it rolls back whatever it wrote and is returned as it is.
+    pub fn with<T, E: From<StoreError>>(
         &self,
         access: Access,
-        body: impl FnOnce(&mut dyn Tx) -> StoreResult<T>,
-    ) -> StoreResult<T> {
+        body: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut body = Some(body);
-        let mut out = None;
-        self.run(access, &mut |tx| {
+        let mut answer: Option<Result<T, E>> = None;
+        let outcome = self.run(access, &mut |tx| {
             let body = body
                 .take()
                 .ok_or_else(|| StoreError::Internal("a transaction body ran twice".into()))?;
-            out = Some(body(tx)?);
-            Ok(())
-        })?;
-        out.ok_or_else(|| StoreError::Internal("a transaction body did not run".into()))
+            let result = body(tx);
+            let failed = result.is_err();
+            answer = Some(result);
+            if failed {
+                // Roll back; the body's own error is returned below.
+                Err(StoreError::Internal("rolled back".into()))
+            } else {
+                Ok(())
+            }
+        });
+        match (answer, outcome) {
+            (Some(Err(e)), _) => Err(e),
+            (_, Err(e)) => Err(e.into()),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (None, Ok(())) => {
+                Err(StoreError::Internal("a transaction body did not run".into()).into())
+            }
+        }
     }
 }
 

@@ -148,6 +148,10 @@ fn count(tx: &Transaction<'_>, query: &str, runtime_id: Id) -> StoreResult<u64> 
 /// or the step fails and the transaction rolls back.
 pub(super) fn apply(tx: &Transaction<'_>, step: &Step, now: Instant) -> StoreResult<()> {
     let ids = id_array(&step.ids);
+    let cancel = format!(
+        "UPDATE task SET status = 'cancelled', finished_at = ?2
+         WHERE id IN rarray(?1) AND status IN {UNFINISHED}"
+    );
     let (statement, expected) = match step.op {
         // The write lock was taken by BEGIN IMMEDIATE: locking the runtime
         // is making sure it is still there.
@@ -160,12 +164,7 @@ pub(super) fn apply(tx: &Transaction<'_>, step: &Step, now: Instant) -> StoreRes
             "UPDATE agent SET runtime_id = NULL WHERE id IN rarray(?1) AND runtime_id IS NOT NULL",
             Some(step.ids.len()),
         ),
-        Op::CancelTasks => (
-            "UPDATE task SET status = 'cancelled', finished_at = ?2
-             WHERE id IN rarray(?1)
-               AND status IN ('queued', 'dispatched', 'running', 'waiting_local_directory')",
-            Some(step.ids.len()),
-        ),
+        Op::CancelTasks => (cancel.as_str(), Some(step.ids.len())),
         Op::PauseAutopilots => (
             "UPDATE autopilot SET status = 'paused', pause_reason = ?3
              WHERE id IN rarray(?1) AND status = 'active'",
@@ -257,4 +256,15 @@ fn op_name(op: Op) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sql_list_of_unfinished_statuses_is_the_cores() {
+        let core = crate::workspace::Task::UNFINISHED
+            .map(|s| format!("'{s}'"))
+            .join(", ");
+        assert_eq!(super::UNFINISHED, format!("({core})"));
+    }
 }
