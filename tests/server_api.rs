@@ -2048,6 +2048,25 @@ async fn only_the_leaders_editors_archive_a_squad() {
     assert_eq!(status, 200, "an admin may archive any squad");
 }
 
+/// The authentication scheme is case-insensitive (RFC 9110 §11.1); the
+/// token itself is not.
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive_the_token_is_not() {
+    let server = Server::start(&full(), NOW);
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let auth = format!("{scheme} {TOKEN_ALICE}");
+        let reply = server
+            .send_as("GET", "/api/runtimes", Some(&auth), Vec::new())
+            .await;
+        assert_eq!(reply.status, 200, "{scheme}");
+    }
+    let auth = format!("Bearer {}", TOKEN_ALICE.to_uppercase());
+    let reply = server
+        .send_as("GET", "/api/runtimes", Some(&auth), Vec::new())
+        .await;
+    assert_eq!(reply.status, 401);
+}
+
 /// Leading a squad pins the agent (its leader cannot be deleted), so making
 /// an agent lead a squad needs `can_edit_agent` on it: Carol, a plain
 /// member, cannot make Alice's Ada a leader; Alice can.
