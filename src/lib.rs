@@ -50,12 +50,14 @@
 //! | 4 | [`window`], [`zone`] | the viewing zone, `?days=`, the start of a local day |
 //! | 5 | [`usage`] | quarter-hour buckets and reports in local days and hours |
 //! | 6 | [`cost`] | prices, estimates, aggregates, KPI windows, display helpers |
+//! | 7 | [`liveness`] | a runtime's health and an agent's presence |
 
 pub mod access;
 pub mod agent_set;
 pub mod cost;
 pub mod error;
 pub mod id;
+pub mod liveness;
 pub mod number;
 pub mod refusal;
 pub mod teardown;
@@ -75,4 +77,4 @@ pub use error::{Code, Error, decode, decode_with};
 pub use id::Id;
 pub use refusal::{Outcome, Refusal, RefusalCode};
 pub use time::{Date, Instant};
-pub use zone::{Zone, tzdb_version};
+pub use zone::{Zone, time_zone_names, tzdb_version};

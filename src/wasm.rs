@@ -19,6 +19,7 @@ use wasm_bindgen::prelude::*;
 use crate::access::{self, RuntimePatch};
 use crate::agent_set::{self, AgentIdList};
 use crate::cost::{self, CostRow, CustomPrices};
+use crate::liveness::{self, AgentState, RuntimeState, TaskState};
 use crate::number::Count;
 use crate::teardown::{self, Snapshot, TeardownInput};
 use crate::usage::{self, Bucket, HourRow, UsageRow};
@@ -245,6 +246,18 @@ pub fn start_of_local_day(
         arg::<Date>("date", date)?,
         arg::<Zone>("tz", tz)?,
     ))
+}
+
+/// The local date of an instant in a zone.
+#[wasm_bindgen(js_name = localDate, unchecked_return_type = "LocalDate")]
+pub fn local_date(
+    #[wasm_bindgen(unchecked_param_type = "Instant")] instant: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TimeZone")] tz: JsValue,
+) -> Result {
+    checked(Ok(window::local_date(
+        arg::<Instant>("instant", instant)?,
+        arg::<Zone>("tz", tz)?,
+    )))
 }
 
 /// The start of the report window: the start of the local date `days`
@@ -550,6 +563,12 @@ pub fn format_usd(#[wasm_bindgen(unchecked_param_type = "number")] usd: JsValue)
     checked(cost::format_usd(arg("usd", usd)?))
 }
 
+/// Every time-zone name the rules accept, sorted (for a zone picker).
+#[wasm_bindgen(js_name = timeZones, unchecked_return_type = "TimeZone[]")]
+pub fn time_zones() -> Result {
+    checked(Ok(crate::time_zone_names()))
+}
+
 /// The IANA release of the embedded time-zone database, e.g. `2025b`.
 #[wasm_bindgen(js_name = tzdbVersion)]
 pub fn tzdb_version() -> String {
@@ -568,4 +587,36 @@ fn prices(value: Option<JsValue>) -> Result<Option<CustomPrices>> {
         Some(value) => arg::<Option<CustomPrices>>("custom_prices", value),
         None => Ok(None),
     }
+}
+
+// §7 Liveness
+
+/// How `runtime`'s liveness reads at `now`: `online`, `recently_lost`,
+/// `offline` or `about_to_gc`.
+#[wasm_bindgen(js_name = runtimeHealth, unchecked_return_type = "Health")]
+pub fn runtime_health(
+    #[wasm_bindgen(unchecked_param_type = "RuntimeState")] runtime: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(liveness::runtime_health(
+        &arg::<RuntimeState>("runtime", runtime)?,
+        arg::<Instant>("now", now)?,
+    ))
+}
+
+/// Whether `agent` can take work and what it is doing, from its runtime
+/// (`null` when missing) and its own tasks among `tasks`.
+#[wasm_bindgen(js_name = agentPresence, unchecked_return_type = "Presence")]
+pub fn agent_presence(
+    #[wasm_bindgen(unchecked_param_type = "AgentState")] agent: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RuntimeState | null")] runtime: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TaskState[]")] tasks: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(liveness::agent_presence(
+        &arg::<AgentState>("agent", agent)?,
+        arg::<Option<RuntimeState>>("runtime", runtime)?.as_ref(),
+        &arg::<Vec<TaskState>>("tasks", tasks)?,
+        arg::<Instant>("now", now)?,
+    ))
 }

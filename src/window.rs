@@ -74,6 +74,12 @@ pub fn parse_days(raw: &RawDays, default: DayCount) -> Result<u32, Error> {
         .unwrap_or(default.0))
 }
 
+/// The local date of `instant` in `tz`: what a page labels "today" or a
+/// row's day with, so every label is the rules' date and never the host's.
+pub fn local_date(instant: Instant, tz: Zone) -> Date {
+    tz.date_of(instant)
+}
+
 /// The earliest instant whose local date in `tz` is `date` (see
 /// [`Zone::start_of_day`]).
 ///

@@ -119,6 +119,14 @@ impl fmt::Debug for Zone {
     }
 }
 
+/// Every name [`Zone::parse`] accepts (canonical zones and links such as
+/// `US/Pacific` or `Asia/Calcutta`), sorted: what a zone picker offers.
+pub fn time_zone_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    names.sort_unstable();
+    names
+}
+
 /// The version of the IANA time-zone database compiled in (e.g. `2025b`).
 pub fn tzdb_version() -> &'static str {
     chrono_tz::IANA_TZDB_VERSION
@@ -273,6 +281,29 @@ mod tests {
             .start_of_day(Date::parse(date, "date").unwrap())
             .unwrap()
             .to_string()
+    }
+
+    #[test]
+    fn every_name_offered_to_a_picker_parses_and_the_list_is_sorted() {
+        let names = time_zone_names();
+        assert!(names.len() > 400, "{} names", names.len());
+        assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        for name in &names {
+            assert_eq!(Zone::parse(name, "tz").map(Zone::name), Ok(*name));
+        }
+        for wanted in [
+            "UTC",
+            "Asia/Kolkata",
+            "Asia/Calcutta",
+            "US/Pacific",
+            "Australia/Lord_Howe",
+        ] {
+            assert!(names.contains(&wanted), "{wanted}");
+        }
+        assert!(!names.contains(&"Local"));
     }
 
     #[test]

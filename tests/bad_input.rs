@@ -253,6 +253,18 @@ fn every_rule_names_the_code_and_the_field() {
             "invalid_number",
             "usd",
         ),
+        (
+            "runtime_health",
+            json!({ "runtime": { "status": "offline", "last_seen_at": "yesterday" }, "now": NOW }),
+            "invalid_instant",
+            "runtime.last_seen_at",
+        ),
+        (
+            "agent_presence",
+            json!({ "agent": { "id": ID }, "runtime": null, "tasks": [{ "agent_id": ID }], "now": NOW }),
+            "invalid_input",
+            "tasks[0].status",
+        ),
     ];
     for (rule, args, code, field) in cases {
         assert_eq!(

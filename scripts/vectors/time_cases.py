@@ -96,7 +96,24 @@ def window():
     f.rule("parse_days", "parseDays", ["raw", "default"])
     f.rule("since_from_days", "sinceFromDays", ["now", "days", "tz"])
     f.rule("since_exact", "sinceExact", ["now", "days", "tz"])
+    f.rule("local_date", "localDate", ["instant", "tz"])
     s4 = "SPEC §4"
+
+    ld = "local_date"
+    for instant, tz, why in [
+        ("2025-06-01T18:29:59Z", "Asia/Kolkata", "one second before India's midnight"),
+        ("2025-06-01T18:30:00Z", "Asia/Kolkata", "India's midnight: the next date"),
+        ("2025-06-01T18:15:00Z", "Asia/Kathmandu", "Nepal's midnight (UTC+05:45)"),
+        ("2025-11-02T05:30:00Z", "America/New_York", "inside the fall-back fold"),
+        ("2025-09-07T04:00:00Z", "America/Santiago", "the transition instant of a midnight gap"),
+        ("2025-09-07T03:59:59Z", "America/Santiago", "one second before a midnight gap"),
+        ("2011-12-30T10:00:00Z", "Pacific/Apia", "Samoa skipped 2011-12-30: the next date"),
+        ("2025-10-05T15:59:59Z", "Australia/Lord_Howe", "Lord Howe, one second before its half-hour spring forward"),
+        ("2026-11-20T23:59:59Z", "UTC", "the last second of a UTC date"),
+    ]:
+        f.ok(ld, f"{instant} in {tz}", f"{why}; {ORACLE}", local_date(parse(instant), tz).isoformat(), instant=instant, tz=tz)
+    f.err(ld, "a date is not an instant", "bad input", "invalid_instant", "instant", instant="2025-06-01", tz="UTC")
+    f.err(ld, "an unknown zone", s4, "invalid_time_zone", "tz", instant="2025-06-01T00:00:00Z", tz="Mars/Base")
 
     rv = "resolve_viewing_tz"
     f.ok(rv, "the query wins", s4, "Asia/Kolkata", query_tz="Asia/Kolkata", stored_tz="Europe/Paris")

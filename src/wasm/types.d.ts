@@ -4,7 +4,7 @@
 // the function declarations generated from src/wasm.rs, so it holds plain
 // `export` declarations only. Every field follows the Rust serde type it
 // mirrors (src/workspace.rs, access.rs, refusal.rs, agent_set.rs,
-// teardown/, window.rs, usage/, cost/): a field the core reads with a
+// teardown/, window.rs, usage/, cost/, liveness.rs): a field the core reads with a
 // default is optional here, a field the core leaves out when empty is
 // optional on the way out, and an absent value that is written is `null`.
 // Inputs accept what the core accepts as valid input; outputs are what it
@@ -790,4 +790,77 @@ export interface WindowSlice {
   current: WindowRow[];
   /** Rows of the `days` local dates before those. */
   previous: WindowRow[];
+}
+
+// -------------------------------------------------------- §7 liveness
+
+/**
+ * A runtime as `runtimeHealth` and `agentPresence` read it. Other fields
+ * are ignored, so a `Runtime` fetched from the API can be passed as it is.
+ */
+export interface RuntimeState {
+  /** `online`, or anything else, which counts as offline; case-sensitive. */
+  status: "online" | "offline" | (string & {});
+  /** The last heartbeat; `null` (or absent) if it never sent one. */
+  last_seen_at?: Instant | null;
+  /** Agents bound to it, active or archived; `null` (or absent) counts as none. */
+  bound_agent_count?: number | null;
+}
+
+/**
+ * How a runtime's liveness reads to people: `online`; `recently_lost`
+ * (offline, last heartbeat under 5 minutes ago or in the future);
+ * `offline`; `about_to_gc` (offline over 6 days, no agent bound, so the
+ * collector deletes it at 7).
+ */
+export type Health = "online" | "recently_lost" | "offline" | "about_to_gc";
+
+/**
+ * An agent as `agentPresence` reads it. Other fields are ignored, so an
+ * agent fetched from the API can be passed as it is.
+ */
+export interface AgentState {
+  /** The agent: its tasks are those with this `agent_id`. */
+  id: Id;
+  /** The runtime it is bound to; `null` (or absent) when unbound. */
+  runtime_id?: Id | null;
+  /** When it was archived; `null` (or absent) while active. */
+  archived_at?: Instant | null;
+  /** How many tasks it may run at once; `null` (or absent) when not set. */
+  max_concurrent_tasks?: number | null;
+}
+
+/** A task as `agentPresence` reads it: whose it is and its status. Other fields are ignored. */
+export interface TaskState {
+  /** The agent that runs it. */
+  agent_id: Id;
+  /**
+   * `running` counts as working; `queued`, `dispatched` and
+   * `waiting_local_directory` as queued; anything else (finished) for nothing.
+   */
+  status: Task["status"];
+}
+
+/**
+ * Whether an agent can take work: `online`; `unstable` (its runtime went
+ * offline under 5 minutes ago); `offline` (its runtime is offline or
+ * missing); `unbound` (no runtime); `archived`.
+ */
+export type Availability = "online" | "unstable" | "offline" | "unbound" | "archived";
+
+/** What an agent is doing: `working` (a task running), `queued` (one waiting), `idle`. */
+export type Workload = "working" | "queued" | "idle";
+
+/** The presence of an agent (an archived one is always `idle` with counts 0). */
+export interface Presence {
+  /** Whether it can take work. */
+  availability: Availability;
+  /** What it is doing. */
+  workload: Workload;
+  /** Its running tasks. */
+  running_count: number;
+  /** Its tasks queued, dispatched or waiting for their local directory. */
+  queued_count: number;
+  /** Its `max_concurrent_tasks`; `null` when not set. */
+  capacity: number | null;
 }

@@ -5,6 +5,7 @@
 use runtime_rules::access::{self, RuntimePatch};
 use runtime_rules::agent_set::{self, AgentIdList};
 use runtime_rules::cost::{self, CostRow, CustomPrices};
+use runtime_rules::liveness::{self, AgentState, RuntimeState, TaskState};
 use runtime_rules::number::Count;
 use runtime_rules::teardown::{self, Snapshot, TeardownInput};
 use runtime_rules::usage::{self, Bucket, HourRow, UsageRow};
@@ -114,6 +115,10 @@ pub fn call(rule: &str, a: &Args) -> Result<Value, Error> {
             &a.get::<RawDays>("raw")?,
             a.get::<DayCount>("default")?,
         )?),
+        "local_date" => json(window::local_date(
+            a.get::<Instant>("instant")?,
+            a.get::<Zone>("tz")?,
+        )),
         "start_of_local_day" => json(window::start_of_local_day(
             a.get::<Date>("date")?,
             a.get::<Zone>("tz")?,
@@ -214,6 +219,17 @@ pub fn call(rule: &str, a: &Args) -> Result<Value, Error> {
         "format_tokens" => json(cost::format_tokens(a.get::<Count>("n")?.0)),
         "format_usd" => json(cost::format_usd(a.get::<f64>("usd")?)?),
         "tzdb_version" => json(runtime_rules::tzdb_version()),
+
+        "runtime_health" => json(liveness::runtime_health(
+            &a.get::<RuntimeState>("runtime")?,
+            a.get::<Instant>("now")?,
+        )),
+        "agent_presence" => json(liveness::agent_presence(
+            &a.get::<AgentState>("agent")?,
+            a.get::<Option<RuntimeState>>("runtime")?.as_ref(),
+            &a.get::<Vec<TaskState>>("tasks")?,
+            a.get::<Instant>("now")?,
+        )),
         other => panic!("no rule named {other:?}: add it to tests/common/dispatch.rs"),
     }
 }

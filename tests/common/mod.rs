@@ -34,6 +34,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("cost.json", include_str!("../vectors/cost.json")),
     ("aggregate.json", include_str!("../vectors/aggregate.json")),
     ("format.json", include_str!("../vectors/format.json")),
+    ("liveness.json", include_str!("../vectors/liveness.json")),
 ];
 
 /// A vector file: cases of one or more rules.

@@ -8,6 +8,7 @@
 // fails when a function of the package is not called here.
 
 import {
+  agentPresence,
   aggregateByAgent,
   aggregateByDate,
   aggregateByModel,
@@ -33,13 +34,16 @@ import {
   pricingKey,
   resolveViewingTz,
   rollupUsage,
+  runtimeHealth,
   sinceExact,
   sinceFromDays,
+  localDate,
   sliceWindow,
   snapshotForViewer,
   startOfLocalDay,
   taskActivity,
   tzdbVersion,
+  timeZones,
   unmappedModels,
   usageByAgent,
   usageByHour,
@@ -48,19 +52,24 @@ import {
 } from "runtime-rules";
 import type {
   Agent,
+  AgentState,
   AgentSummary,
   Bucket,
   CostRow,
   CustomPrices,
   ErrorCode,
+  Health,
   Member,
   Outcome,
   Plan,
+  Presence,
   Refusal,
   RuntimeRulesError,
   Runtime,
   RuntimePatch,
+  RuntimeState,
   Snapshot,
+  TaskState,
   TeardownEvent,
   TeardownInput,
   UsageRow,
@@ -238,6 +247,9 @@ const tz: string = resolveViewingTz(new URLSearchParams("tz=Asia/Kolkata").get("
 const days: number = parseDays(new URLSearchParams("days=7").get("days"), 30);
 const dayStart: string = startOfLocalDay("2025-09-07", "America/Santiago");
 const since: string = sinceFromDays("2025-03-12T19:30:00Z", days, tz);
+const today: string = localDate("2025-06-01T20:00:00Z", "Asia/Kolkata");
+// @ts-expect-error localDate needs the zone
+localDate("2025-06-01T20:00:00Z");
 const sinceN: string = sinceExact("2025-03-12T19:30:00Z", 3, "America/New_York");
 void [dayStart, sinceN];
 
@@ -317,6 +329,7 @@ const change: number | null = pctChange(currentTokens, window.previous.length);
 const tokens: string = formatTokens(totals.input_tokens);
 const money: string = formatUsd(totalUsd);
 const tzdb: string = tzdbVersion();
+const zones: string[] = timeZones();
 void [candidates, key, group, usd, usdBuiltIn, partsSum, saved, unmapped, byDate[0]?.date];
 void [partialWeek, agentTotals[0]?.agent_id, modelTotals[0]?.model, change, tokens, money, tzdb];
 
@@ -331,6 +344,35 @@ const notNull: number = pctChange(1, 0);
 // @ts-expect-error formatTokens takes a count, not text
 formatTokens("1200");
 void notNull;
+
+// -------------------------------------------------------- §7 liveness
+
+// A runtime record from the API passes as it is; so does a bare state.
+const laptopHealth: Health = runtimeHealth(laptop, "2026-05-19T16:03:00Z");
+const lost: RuntimeState = { status: "offline", last_seen_at: "2026-05-13T15:59:59Z", bound_agent_count: 0 };
+const lostHealth: Health = runtimeHealth(lost, "2026-05-19T16:00:00Z");
+const doomed: boolean = lostHealth === "about_to_gc";
+void [laptopHealth, doomed];
+
+const worker: AgentState = { id: ids.agent1, runtime_id: ids.runtime, archived_at: null, max_concurrent_tasks: 2 };
+const queue: TaskState[] = [...snapshot.tasks, { agent_id: ids.agent2, status: "running" }];
+const presence: Presence = agentPresence(worker, lost, queue, "2026-05-19T16:00:00Z");
+const missingRuntime: Presence = agentPresence(reviewer, null, [], "2026-05-19T16:00:00Z");
+const busy: boolean = presence.workload === "working" || presence.availability === "unstable";
+const free: number | null = presence.capacity === null ? null : presence.capacity - presence.running_count;
+void [missingRuntime.queued_count, busy, free];
+
+// @ts-expect-error a runtime needs its status
+runtimeHealth({ last_seen_at: "2026-05-19T16:00:00Z" }, "2026-05-19T16:00:00Z");
+// @ts-expect-error health is a string, never null
+const noHealth: null = runtimeHealth(lost, "2026-05-19T16:00:00Z");
+// @ts-expect-error a task's agent id is a UUID string
+agentPresence(worker, lost, [{ agent_id: 7, status: "queued" }], "2026-05-19T16:00:00Z");
+// @ts-expect-error capacity may be null (no max_concurrent_tasks)
+const capacity: number = presence.capacity;
+// @ts-expect-error "stale" is not an availability
+void (presence.availability === "stale");
+void [noHealth, capacity];
 
 // ------------------------------------------------------------ errors
 
