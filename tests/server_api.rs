@@ -3319,3 +3319,118 @@ async fn the_api_carries_out_the_npm_package_plan_of_the_fetched_snapshot() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// What the web page reads besides the rules' routes.
+// ---------------------------------------------------------------------------
+
+fn task_ids(tasks: &Value) -> Vec<&str> {
+    let mut ids: Vec<&str> = tasks
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {tasks}"))
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+fn sorted(mut ids: Vec<&str>) -> Vec<&str> {
+    ids.sort_unstable();
+    ids
+}
+
+/// `GET /api/tasks` lists unfinished tasks for the agents' presence: only
+/// of agents the viewer may see, only of the viewer's workspaces; with
+/// `runtime_id`, those on the runtime or of an agent bound to it.
+#[tokio::test]
+async fn open_tasks_follow_agent_visibility_and_the_runtime_filter() {
+    let server = Server::start(&full(), NOW);
+    let (status, all) = server
+        .call("GET", "/api/tasks", Some(TOKEN_OWNER), None)
+        .await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(
+        task_ids(&all),
+        sorted(vec![TASK1, TASK2, TASK4, TASK5, TASK7])
+    );
+    let first = &all.as_array().unwrap()[0];
+    for field in [
+        "id",
+        "workspace_id",
+        "agent_id",
+        "runtime_id",
+        "status",
+        "priority",
+        "created_at",
+    ] {
+        assert!(first.get(field).is_some(), "{field} in {first}");
+    }
+
+    // Bea (A2) is private to Bob: Carol does not see her running task.
+    let (_, carol) = server
+        .call("GET", "/api/tasks", Some(TOKEN_CAROL), None)
+        .await;
+    assert_eq!(task_ids(&carol), sorted(vec![TASK1, TASK4, TASK5, TASK7]));
+    let (_, bob) = server
+        .call("GET", "/api/tasks", Some(TOKEN_BOB), None)
+        .await;
+    assert!(
+        task_ids(&bob).contains(&TASK2),
+        "Bob sees his own agent's task"
+    );
+
+    // On R1, or of an agent bound to R1 (Ada's task pinned to R2).
+    let (_, r1) = server
+        .call(
+            "GET",
+            &format!("/api/tasks?runtime_id={R1}"),
+            Some(TOKEN_OWNER),
+            None,
+        )
+        .await;
+    assert_eq!(task_ids(&r1), sorted(vec![TASK1, TASK2, TASK4, TASK5]));
+    let (_, r2) = server
+        .call(
+            "GET",
+            &format!("/api/tasks?runtime_id={R2}"),
+            Some(TOKEN_OWNER),
+            None,
+        )
+        .await;
+    assert_eq!(task_ids(&r2), sorted(vec![TASK4, TASK5, TASK7]));
+
+    // Another workspace's tasks never show; naming it is 404.
+    let (_, mallory) = server
+        .call("GET", "/api/tasks", Some(TOKEN_MALLORY), None)
+        .await;
+    assert_eq!(task_ids(&mallory), Vec::<&str>::new());
+    let (status, _) = server
+        .call(
+            "GET",
+            &format!("/api/tasks?workspace_id={W1}"),
+            Some(TOKEN_MALLORY),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = server
+        .call("GET", "/api/tasks?runtime_id=nope", Some(TOKEN_OWNER), None)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = server.call("GET", "/api/tasks", None, None).await;
+    assert_eq!(status, 401);
+}
+
+/// The page's sign-in list exists only on `runtime-rules demo`; runtime
+/// records carry their owner's name for lists.
+#[tokio::test]
+async fn demo_users_are_404_outside_the_demo_and_runtimes_name_their_owner() {
+    let server = Server::start(&full(), NOW);
+    let (status, body) = server.call("GET", "/api/demo/users", None, None).await;
+    assert_eq!(status, 404, "{body}");
+    let (_, runtime) = server
+        .call("GET", &runtime_path(R1, ""), Some(TOKEN_OWNER), None)
+        .await;
+    assert_eq!(runtime["owner_name"], "Alice");
+}

@@ -164,13 +164,16 @@ async fn run(command: Command) -> Result<(), String> {
             );
             banner.push_str("  users (Authorization: Bearer <token>):\n");
             for user in &users {
-                banner.push_str(&format!("    {:<28} {:<22} {}\n", user.0, user.1, user.2));
+                banner.push_str(&format!(
+                    "    {:<28} {:<22} {}\n",
+                    user.name, user.roles, user.token
+                ));
             }
             banner.push_str(&format!(
                 "  try: curl -H 'Authorization: Bearer {}' {url}/api/runtimes\n",
-                users.first().map(|u| u.2.as_str()).unwrap_or("")
+                users.first().map(|u| u.token.as_str()).unwrap_or("")
             ));
-            start(listener, store, www, Some(banner)).await
+            start(listener, store, www, Some((banner, users))).await
         }
     }
 }
@@ -213,13 +216,16 @@ async fn start(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
     www: Option<PathBuf>,
-    banner: Option<String>,
+    demo: Option<(String, Vec<demo::DemoUser>)>,
 ) -> Result<(), String> {
     let (stop, shutdown) = watch::channel(false);
-    let state = AppState::new(store, Clock::System, shutdown);
+    let mut state = AppState::new(store, Clock::System, shutdown);
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    match banner {
-        Some(banner) => println!("{banner}"),
+    match demo {
+        Some((banner, users)) => {
+            println!("{banner}");
+            state = state.with_demo_users(users);
+        }
         None => println!("listening on http://{addr}"),
     }
     tracing::info!(%addr, "listening");

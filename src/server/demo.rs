@@ -7,6 +7,7 @@
 //! Everything is derived from `now` and a fixed seed: the same `now` gives
 //! the same fixture, byte for byte.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::fixture::Fixture;
@@ -349,6 +350,20 @@ pub fn fixture_json(now: Instant) -> Value {
         }
     }
 
+    // The only usage of the quiet ben-workstation: 20:15 UTC twelve days
+    // ago, Gale's last work before it retired. 20:15 UTC is after 18:30
+    // UTC, so in India (UTC+05:30) it lies on the next local date.
+    let evening = now.unix_seconds().div_euclid(day) * day - 12 * day + 20 * hour + 15 * minute;
+    let seconds_ago = now.unix_seconds() - evening;
+    let n = task(1, 7, 3, "completed", seconds_ago + 60, None);
+    usage.push(json!({
+        "task_id": id(TASK, n), "agent_id": a(7), "runtime_id": r(3), "workspace_id": w(1),
+        "provider": "anthropic", "model": "claude-sonnet-4-6",
+        "input_tokens": 120_000, "output_tokens": 18_000,
+        "cache_read_tokens": 400_000, "cache_write_tokens": 6_000,
+        "cost_usd_ticks": null, "created_at": at(now, seconds_ago),
+    }));
+
     json!({
         "workspaces": workspaces, "users": users, "members": members, "daemon_tokens": daemon_tokens,
         "runtimes": runtimes, "agents": agents, "squads": squads, "autopilots": autopilots,
@@ -368,8 +383,21 @@ pub fn fixture(now: Instant) -> Result<Fixture, Error> {
     Ok(fixture)
 }
 
-/// The demo's users as (name, roles, token), for the banner.
-pub fn users(fixture: &Fixture) -> Vec<(String, String, String)> {
+/// A demo user as the banner prints it and the page's sign-in offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoUser {
+    /// Display name.
+    pub name: String,
+    /// "owner of Acme Robotics, member of Globex Research".
+    pub roles: String,
+    /// The bearer token: demo tokens are public by design.
+    pub token: String,
+    /// The user's stored zone, if any.
+    pub timezone: Option<String>,
+}
+
+/// The demo's users, in the fixture's order.
+pub fn users(fixture: &Fixture) -> Vec<DemoUser> {
     fixture
         .users
         .iter()
@@ -383,7 +411,12 @@ pub fn users(fixture: &Fixture) -> Vec<(String, String, String)> {
                     Some(format!("{} of {}", m.role, ws.name))
                 })
                 .collect();
-            (user.name.clone(), roles.join(", "), user.token.clone())
+            DemoUser {
+                name: user.name.clone(),
+                roles: roles.join(", "),
+                token: user.token.clone(),
+                timezone: user.timezone.clone(),
+            }
         })
         .collect()
 }

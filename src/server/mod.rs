@@ -77,6 +77,9 @@ pub struct AppState {
     pub clock: Clock,
     /// Flips to `true` when the server shuts down; ends event streams.
     pub shutdown: watch::Receiver<bool>,
+    /// The users the page's sign-in offers (`GET /api/demo/users`): only
+    /// `runtime-rules demo` sets them, since it prints their tokens anyway.
+    pub demo_users: Option<Arc<[demo::DemoUser]>>,
 }
 
 impl AppState {
@@ -87,7 +90,15 @@ impl AppState {
             events: Events::default(),
             clock,
             shutdown,
+            demo_users: None,
         }
+    }
+
+    /// The same state, offering `users` on the page's sign-in.
+    #[must_use]
+    pub fn with_demo_users(mut self, users: Vec<demo::DemoUser>) -> Self {
+        self.demo_users = Some(users.into());
+        self
     }
 
     /// Runs `body` in a read transaction on a blocking thread.

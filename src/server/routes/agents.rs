@@ -15,7 +15,7 @@ use crate::server::auth::Viewer;
 use crate::server::error::ApiError;
 use crate::server::events::Change;
 use crate::server::request::{Body, Query, path_id, query_id};
-use crate::server::store::{AgentRecord, AgentUpdate, NewAgent, Tx};
+use crate::server::store::{AgentRecord, AgentUpdate, Membership, NewAgent, Tx};
 use crate::workspace::Member;
 
 const VISIBILITIES: [&str; 3] = ["workspace", "public", "private"];
@@ -29,25 +29,36 @@ pub(super) async fn list(
     let agents = state
         .read(move |tx| {
             let memberships = workspaces(tx, &viewer, &query)?;
-            let agents = tx.agents(&ids(&memberships), runtime_id)?;
-            Ok(agents
-                .into_iter()
-                .filter(|agent| {
-                    memberships
-                        .iter()
-                        .find(|m| m.workspace_id == agent.workspace_id)
-                        .is_some_and(|m| {
-                            let member = Member {
-                                user_id: viewer.id(),
-                                role: m.role.clone(),
-                            };
-                            can_see_agent(&member, &agent.to_rule())
-                        })
-                })
-                .collect())
+            visible_agents(tx, &viewer, &memberships, runtime_id)
         })
         .await?;
     Ok(Json(agents))
+}
+
+/// The agents of `memberships`' workspaces (of one runtime, when given)
+/// that the viewer may see (`can_see_agent`).
+pub(super) fn visible_agents(
+    tx: &mut dyn Tx,
+    viewer: &Viewer,
+    memberships: &[Membership],
+    runtime_id: Option<Id>,
+) -> Result<Vec<AgentRecord>, ApiError> {
+    let agents = tx.agents(&ids(memberships), runtime_id)?;
+    Ok(agents
+        .into_iter()
+        .filter(|agent| {
+            memberships
+                .iter()
+                .find(|m| m.workspace_id == agent.workspace_id)
+                .is_some_and(|m| {
+                    let member = Member {
+                        user_id: viewer.id(),
+                        role: m.role.clone(),
+                    };
+                    can_see_agent(&member, &agent.to_rule())
+                })
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize)]

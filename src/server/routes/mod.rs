@@ -6,6 +6,7 @@ mod events;
 mod me;
 mod runtimes;
 mod squads;
+mod tasks;
 mod teardown;
 mod usage;
 
@@ -23,6 +24,7 @@ use crate::id::Id;
 pub fn api() -> Router<AppState> {
     Router::new()
         .route("/api/me", get(me::me))
+        .route("/api/demo/users", get(me::demo_users))
         .route("/api/runtimes", get(runtimes::list))
         .route(
             "/api/runtimes/{id}",
@@ -50,6 +52,7 @@ pub fn api() -> Router<AppState> {
         .route("/api/agents/{id}", axum::routing::patch(agents::update))
         .route("/api/agents/{id}/archive", post(agents::archive))
         .route("/api/agents/{id}/restore", post(agents::restore))
+        .route("/api/tasks", get(tasks::list))
         .route("/api/squads", get(squads::list).post(squads::create))
         .route("/api/squads/{id}", axum::routing::delete(squads::archive))
         .route(

@@ -21,7 +21,7 @@ use crate::workspace::Member;
 
 pub use records::{
     AgentRecord, AgentUpdate, AutopilotRecord, Membership, NewAgent, NewAutopilot, NewSquad,
-    RuntimeFilter, RuntimeRecord, SquadRecord, User,
+    RuntimeFilter, RuntimeRecord, SquadRecord, TaskRecord, User,
 };
 
 use super::fixture::Fixture;
@@ -208,6 +208,14 @@ pub trait Tx {
     fn autopilots(&mut self, workspaces: &[Id]) -> StoreResult<Vec<AutopilotRecord>>;
     /// Creates an autopilot.
     fn insert_autopilot(&mut self, autopilot: &NewAutopilot) -> StoreResult<()>;
+
+    /// The unfinished tasks of some workspaces; with `runtime_id`, only
+    /// those on that runtime or of an agent bound to it.
+    fn open_tasks(
+        &mut self,
+        workspaces: &[Id],
+        runtime_id: Option<Id>,
+    ) -> StoreResult<Vec<TaskRecord>>;
 
     /// The rollup buckets of a runtime starting at or after `since`.
     fn usage_buckets(&mut self, runtime_id: Id, since: Instant) -> StoreResult<Vec<Bucket>>;

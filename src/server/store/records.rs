@@ -65,6 +65,9 @@ pub struct RuntimeRecord {
     pub agent_count: u64,
     /// Agents bound to it, active or archived (SPEC §7's `bound_agent_count`).
     pub bound_agent_count: u64,
+    /// Its owner's display name (for lists; members of a workspace see
+    /// each other's names).
+    pub owner_name: Option<String>,
 }
 
 impl RuntimeRecord {
@@ -181,6 +184,27 @@ pub struct SquadRecord {
 
 /// A new squad.
 pub type NewSquad = SquadRecord;
+
+/// An unfinished task, as the presence of its agent reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskRecord {
+    /// The task.
+    pub id: Id,
+    /// Its workspace.
+    pub workspace_id: Id,
+    /// The agent doing it.
+    pub agent_id: Id,
+    /// The runtime it is queued on; `null` once detached.
+    pub runtime_id: Option<Id>,
+    /// `queued`, `dispatched`, `running` or `waiting_local_directory`.
+    pub status: String,
+    /// Higher runs first.
+    pub priority: i64,
+    /// When it was queued.
+    pub created_at: Instant,
+    /// When it started, once it has.
+    pub started_at: Option<Instant>,
+}
 
 /// An autopilot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

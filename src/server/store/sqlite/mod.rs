@@ -22,7 +22,7 @@ use rusqlite_migration::{M, Migrations};
 use super::{
     Access, AgentRecord, AgentUpdate, AutopilotRecord, HourSeries, Membership, NewAgent,
     NewAutopilot, NewSquad, RuntimeFilter, RuntimeRecord, SquadRecord, Store, StoreError,
-    StoreResult, Tx, User,
+    StoreResult, TaskRecord, Tx, User,
 };
 use crate::id::Id;
 use crate::server::fixture::Fixture;
@@ -33,7 +33,10 @@ use crate::workspace::Member;
 use values::id_array;
 
 /// The schema, oldest first. Never edit a migration that has shipped: add one.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("0001_init.sql")),
+    M::up(include_str!("0002_open_tasks.sql")),
+];
 
 /// How long a writer waits for the write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -143,7 +146,8 @@ fn internal(e: impl std::fmt::Display) -> StoreError {
 const RUNTIME_COLUMNS: &str = "r.id, r.workspace_id, r.name, r.owner_id, r.visibility, r.status,
     r.last_seen_at, r.daemon_id, r.provider, r.created_at,
     (SELECT count(*) FROM agent a WHERE a.runtime_id = r.id AND a.archived_at IS NULL),
-    (SELECT count(*) FROM agent a WHERE a.runtime_id = r.id)";
+    (SELECT count(*) FROM agent a WHERE a.runtime_id = r.id),
+    (SELECT u.name FROM user u WHERE u.id = r.owner_id)";
 
 fn runtime_of(row: &Row<'_>) -> rusqlite::Result<RuntimeRecord> {
     Ok(RuntimeRecord {
@@ -159,6 +163,7 @@ fn runtime_of(row: &Row<'_>) -> rusqlite::Result<RuntimeRecord> {
         created_at: row.get(9)?,
         agent_count: values::count_from_sql(row.get(10)?),
         bound_agent_count: values::count_from_sql(row.get(11)?),
+        owner_name: row.get(12)?,
     })
 }
 
@@ -439,6 +444,41 @@ impl Tx for SqliteTx<'_> {
             .and_then(|mut stmt| stmt.execute(params![id, now]))
             .map_err(sql)?;
         Ok((issues, autopilots))
+    }
+
+    fn open_tasks(
+        &mut self,
+        workspaces: &[Id],
+        runtime_id: Option<Id>,
+    ) -> StoreResult<Vec<TaskRecord>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT id, workspace_id, agent_id, runtime_id, status, priority, created_at,
+                    started_at
+                 FROM task
+                 WHERE workspace_id IN rarray(?1) AND status IN {unfinished}
+                   AND (?2 IS NULL OR runtime_id = ?2
+                        OR agent_id IN (SELECT id FROM agent WHERE runtime_id = ?2))
+                 ORDER BY priority DESC, created_at, id",
+                unfinished = teardown::UNFINISHED
+            ))
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map(params![id_array(workspaces), runtime_id], |row| {
+                Ok(TaskRecord {
+                    id: row.get(0)?,
+                    workspace_id: row.get(1)?,
+                    agent_id: row.get(2)?,
+                    runtime_id: row.get(3)?,
+                    status: row.get(4)?,
+                    priority: row.get(5)?,
+                    created_at: row.get(6)?,
+                    started_at: row.get(7)?,
+                })
+            })
+            .map_err(sql)?;
+        rows.collect::<Result<_, _>>().map_err(sql)
     }
 
     fn autopilots(&mut self, workspaces: &[Id]) -> StoreResult<Vec<AutopilotRecord>> {

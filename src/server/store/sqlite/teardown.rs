@@ -12,7 +12,8 @@ use crate::time::Instant;
 use crate::workspace::{Agent, Autopilot, Squad, Task};
 
 /// `task.status` is one of the unfinished statuses (SQL text of `Task::UNFINISHED`).
-const UNFINISHED: &str = "('queued', 'dispatched', 'running', 'waiting_local_directory')";
+pub(super) const UNFINISHED: &str =
+    "('queued', 'dispatched', 'running', 'waiting_local_directory')";
 
 /// The runtime's agents, as a subquery on `?1`.
 const AGENTS_OF_RUNTIME: &str = "SELECT id FROM agent WHERE runtime_id = ?1";
