@@ -32,12 +32,14 @@ export async function renderRuntime(main, id, { query, stillCurrent, renderHeade
   const now = nowInstant();
   const prices = customPrices.get();
   const q = (n) => ({ days: n, tz });
-  // 179 days back = 180 local dates: the 90-day window and the 90 before it.
+  // The daily report's days=179 covers 180 local dates (today and 179
+  // before): the 90-day window and the 90 before it. The reports without a
+  // date axis cover exactly `days` dates.
   const [runtime, daily, byAgent, activity, agents, tasks] = await Promise.all([
     api(`/api/runtimes/${id}`),
     api(`/api/runtimes/${id}/usage`, { query: q(179) }),
-    api(`/api/runtimes/${id}/usage/by-agent`, { query: q(days - 1) }),
-    api(`/api/runtimes/${id}/activity`, { query: q(days - 1) }),
+    api(`/api/runtimes/${id}/usage/by-agent`, { query: q(days) }),
+    api(`/api/runtimes/${id}/activity`, { query: q(days) }),
     api("/api/agents", { query: { runtime_id: id } }),
     api("/api/tasks", { query: { runtime_id: id } }),
   ]);
