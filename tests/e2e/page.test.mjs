@@ -53,6 +53,10 @@ test("switching the zone from UTC to Asia/Kolkata moves a late-evening UTC row t
   const utcDate = await rows.first().getAttribute("data-date");
   await screenshot(page, "detail-utc");
 
+  const reports = [];
+  page.on("request", (request) => {
+    if (/\/api\/runtimes\/[^/]+\/(usage|activity)/.test(request.url())) reports.push(new URL(request.url()));
+  });
   await page.getByLabel("Time zone").selectOption("Asia/Kolkata");
   await page.getByTestId("zone").filter({ hasText: "zone Asia/Kolkata" }).waitFor();
   await page.getByTestId("daily-usage").locator("summary").click();
@@ -62,8 +66,10 @@ test("switching the zone from UTC to Asia/Kolkata moves a late-evening UTC row t
   const kolkataDate = await moved.first().getAttribute("data-date");
   const next = new Date(Date.parse(`${utcDate}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   assert.equal(kolkataDate, next, `the ${utcDate} row (UTC) is on ${next} in Asia/Kolkata`);
-  // Every request of the view sent the zone.
+  // Every report the view asked for was asked in the chosen zone.
   assert.match(page.url(), /tz=Asia%2FKolkata/);
+  assert.ok(reports.length >= 3, `${reports.length} report requests`);
+  for (const url of reports) assert.equal(url.searchParams.get("tz"), "Asia/Kolkata", url.pathname);
   await screenshot(page, "detail-kolkata");
 });
 
@@ -293,4 +299,26 @@ test("agents show their presence: archived, unbound, online or unstable, working
   assert.deepEqual(await presence("Juniper"), ["unbound", "idle"]);
   assert.deepEqual(await presence("Iris"), ["online", "queued"]);
   await screenshot(page, "agents");
+});
+
+test("a price for an unmapped model is kept in the browser and counted; a built-in model has no editor", async () => {
+  page = await newPage();
+  await signIn(page, demo.url, "Ada Okafor");
+  await page.getByRole("link", { name: "ada-macbook", exact: true }).click();
+  const editor = page.getByTestId("unmapped-models");
+  const form = editor.locator('form[data-model="ollama/acme-coder-34b"]');
+  await form.waitFor();
+  assert.equal(await editor.locator("form").count(), 1, "only the model the table does not know");
+  const cost = async () => page.locator('[data-kpi="cost"] .kpi-value').innerText();
+  const before = await cost();
+  for (const [label, value] of [["Input", "100"], ["Output", "100"], ["Cache read", "10"], ["Cache write", "100"]]) {
+    await form.getByLabel(label, { exact: true }).fill(value);
+  }
+  await form.getByRole("button", { name: "Save price" }).click();
+  await page.locator('[data-kpi="cost"] .kpi-value').filter({ hasNotText: before }).waitFor();
+  const parse = (text) => Number(text.replace(/[$,]/g, ""));
+  assert.ok(parse(await cost()) > parse(before), `${before} → ${await cost()}`);
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("runtime-rules.custom-prices")));
+  assert.deepEqual(stored, { "ollama/acme-coder-34b": { input: 100, output: 100, cache_read: 10, cache_write: 100 } });
+  await screenshot(page, "detail-custom-price");
 });
