@@ -4,7 +4,7 @@
 import uPlot from "uplot";
 import { h } from "./dom.js";
 
-export const PALETTE = [
+const PALETTE = [
   "#4363d8", "#e6194b", "#3cb44b", "#f58231", "#911eb4",
   "#42d4f4", "#f032e6", "#9a6324", "#808000", "#000075",
 ];

@@ -13,10 +13,10 @@ export const session = {
 };
 
 /** The browser's own zone, when it names one. */
-export const browserTz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? null;
+const browserTz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? null;
 
 /** The zone to use when the page was not told one: stored, else the browser's. */
-export function defaultTz() {
+function defaultTz() {
   return rules.resolveViewingTz(session.me?.timezone ?? null, browserTz);
 }
 

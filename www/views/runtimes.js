@@ -9,7 +9,7 @@ import { openTeardown } from "./teardown.js";
 import { onServerEvent } from "../events.js";
 
 /** Cost of the last `days` local dates and of the `days` before them. */
-export function costWindow(rows, days, tz, now, prices) {
+function costWindow(rows, days, tz, now, prices) {
   const { current, previous } = rules.sliceWindow(rows, days, tz, now);
   const cur = rules.usageTotals(current, prices).cost.total;
   const prev = rules.usageTotals(previous, prices).cost.total;
