@@ -51,6 +51,7 @@
 //! | 5 | [`usage`] | quarter-hour buckets and reports in local days and hours |
 //! | 6 | [`cost`] | prices, estimates, aggregates, KPI windows, display helpers |
 //! | 7 | [`liveness`] | a runtime's health and an agent's presence |
+//! | 7 | [`queue`] | claims, claim tokens, retries, session resume, the sweeper's limits, legacy daemon ids |
 
 pub mod access;
 pub mod agent_set;
@@ -59,6 +60,7 @@ pub mod error;
 pub mod id;
 pub mod liveness;
 pub mod number;
+pub mod queue;
 pub mod refusal;
 pub mod teardown;
 pub mod time;

@@ -54,6 +54,26 @@ impl Instant {
         self.nanos
     }
 
+    /// The instant `secs` seconds later (earlier when negative), held
+    /// within years 0001..=2099: a lease or a cutoff past either end of the
+    /// range is as good as the end itself.
+    pub fn saturating_add_secs(self, secs: i64) -> Instant {
+        match self.secs.saturating_add(secs) {
+            s if s < Self::MIN_SECS => Instant {
+                secs: Self::MIN_SECS,
+                nanos: 0,
+            },
+            s if s > Self::MAX_SECS => Instant {
+                secs: Self::MAX_SECS,
+                nanos: 999_999_999,
+            },
+            s => Instant {
+                secs: s,
+                nanos: self.nanos,
+            },
+        }
+    }
+
     /// The instant floored to a multiple of `step` seconds since the epoch.
     pub(crate) fn floor_to(self, step: i64) -> Instant {
         // Flooring moves towards the epoch's grid, never below MIN_SECS for
