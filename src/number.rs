@@ -33,6 +33,52 @@ pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 }
 
 /// serde `deserialize_with` for a nullable count (absent or `null` is `None`).
+/// A signed integer: JavaScript sends every number as a double, so a whole
+/// `3.0` is 3 on every host; beyond 2^53 in size, or fractional, is an
+/// `invalid_number`.
+pub(crate) fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    d.deserialize_any(Integer)
+}
+
+struct Integer;
+
+impl<'de> Visitor<'de> for Integer {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        if v.unsigned_abs() <= MAX_SAFE_INTEGER {
+            Ok(v)
+        } else {
+            Err(coded(
+                Code::InvalidNumber,
+                format_args!("{v} is more than a JavaScript number holds exactly (2^53 - 1)"),
+            ))
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        match i64::try_from(v) {
+            Ok(v) => self.visit_i64(v),
+            Err(_) => self.visit_i64(i64::MAX),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        if v.is_finite() && v.fract() == 0.0 && v.abs() <= MAX_SAFE_INTEGER as f64 {
+            Ok(v as i64)
+        } else {
+            Err(coded(
+                Code::InvalidNumber,
+                format_args!("expected an integer, got {v}"),
+            ))
+        }
+    }
+}
+
 pub(crate) fn optional_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     Option::<Count>::deserialize(d).map(|c| c.map(|Count(n)| n))
 }

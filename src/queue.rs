@@ -52,7 +52,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::Id;
 use crate::liveness::{AgentState, RuntimeState};
-use crate::number::count;
+use crate::number::{count, integer};
 use crate::time::{DAY, Instant};
 
 /// How often a daemon heartbeats, in seconds.
@@ -95,6 +95,17 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// Every status, unfinished ones first.
+    pub const ALL: [TaskStatus; 7] = [
+        TaskStatus::Queued,
+        TaskStatus::Dispatched,
+        TaskStatus::Running,
+        TaskStatus::WaitingLocalDirectory,
+        TaskStatus::Completed,
+        TaskStatus::Failed,
+        TaskStatus::Cancelled,
+    ];
+
     /// The status as stored and sent.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -145,7 +156,7 @@ pub struct QueueTask {
     /// Where it is.
     pub status: TaskStatus,
     /// Higher runs first.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integer")]
     pub priority: i64,
     /// When it was queued.
     pub created_at: Instant,
@@ -417,6 +428,105 @@ pub fn check_lease(
     }
 }
 
+// Transitions: what a task becomes when a step is allowed
+
+/// What a daemon (or the sweeper) says about a failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Failure {
+    /// What went wrong, in words.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Why, as a reason code; `agent_error` when not given.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// The session reached, when the daemon knows it.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// The working directory, when the daemon knows it.
+    #[serde(default)]
+    pub work_dir: Option<String>,
+}
+
+/// `task` claimed as `claim` says: dispatched, with its token and lease.
+pub fn dispatched(task: &QueueTask, claim: &Claim) -> QueueTask {
+    QueueTask {
+        status: TaskStatus::Dispatched,
+        dispatched_at: Some(claim.dispatched_at),
+        claim_token: Some(claim.claim_token),
+        claim_expires_at: Some(claim.claim_expires_at),
+        ..task.clone()
+    }
+}
+
+/// `task` back in the queue after its lease ran out: no claim, no lease.
+pub fn requeued(task: &QueueTask) -> QueueTask {
+    QueueTask {
+        status: TaskStatus::Queued,
+        dispatched_at: None,
+        claim_token: None,
+        claim_expires_at: None,
+        ..task.clone()
+    }
+}
+
+/// `task` started at `now`: running, its lease over (the token stays until
+/// it ends, so a repeated start can be recognised).
+pub fn started(task: &QueueTask, now: Instant) -> QueueTask {
+    QueueTask {
+        status: TaskStatus::Running,
+        started_at: Some(task.started_at.unwrap_or(now)),
+        claim_expires_at: None,
+        ..task.clone()
+    }
+}
+
+/// `task` completed at `now`; the session and working directory it
+/// reports replace the known ones, which are kept when it reports none.
+pub fn completed(
+    task: &QueueTask,
+    session_id: Option<String>,
+    work_dir: Option<String>,
+    now: Instant,
+) -> QueueTask {
+    QueueTask {
+        status: TaskStatus::Completed,
+        finished_at: Some(now),
+        claim_expires_at: None,
+        session_id: session_id.or_else(|| task.session_id.clone()),
+        work_dir: work_dir.or_else(|| task.work_dir.clone()),
+        ..task.clone()
+    }
+}
+
+/// `task` failed at `now`: `failure_reason` defaults to `agent_error`;
+/// the session and working directory are kept when not given.
+pub fn failed(task: &QueueTask, failure: Failure, now: Instant) -> QueueTask {
+    QueueTask {
+        status: TaskStatus::Failed,
+        finished_at: Some(now),
+        claim_expires_at: None,
+        failure_reason: Some(
+            failure
+                .failure_reason
+                .unwrap_or_else(|| "agent_error".to_owned()),
+        ),
+        error: failure.error,
+        session_id: failure.session_id.or_else(|| task.session_id.clone()),
+        work_dir: failure.work_dir.or_else(|| task.work_dir.clone()),
+        ..task.clone()
+    }
+}
+
+/// `task` cancelled at `now`.
+pub fn cancelled(task: &QueueTask, now: Instant) -> QueueTask {
+    QueueTask {
+        status: TaskStatus::Cancelled,
+        finished_at: Some(now),
+        claim_expires_at: None,
+        ..task.clone()
+    }
+}
+
 // Retries
 
 /// The failure reasons worth another attempt: the machine failed, not the
@@ -455,11 +565,51 @@ pub struct RetryDecision {
     pub reason: RetryReason,
 }
 
+/// A task as the retry rule reads it (SPEC §8.1): a stored task or a
+/// [`QueueTask`] can be passed as it is; other fields are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryTask {
+    /// Where it is.
+    pub status: TaskStatus,
+    /// Why it failed.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// Which attempt this is, from 1 (the default).
+    #[serde(default = "first_attempt", deserialize_with = "count")]
+    pub attempt: u64,
+    /// How many attempts it may have; 2 when absent.
+    #[serde(default = "default_max_attempts", deserialize_with = "count")]
+    pub max_attempts: u64,
+    /// The autopilot run that made it, if any.
+    #[serde(default)]
+    pub autopilot_run_id: Option<Id>,
+    /// The issue it works on, if any.
+    #[serde(default)]
+    pub issue_id: Option<Id>,
+    /// The chat session it answers, if any.
+    #[serde(default)]
+    pub chat_session_id: Option<Id>,
+}
+
+impl From<&QueueTask> for RetryTask {
+    fn from(task: &QueueTask) -> Self {
+        RetryTask {
+            status: task.status,
+            failure_reason: task.failure_reason.clone(),
+            attempt: task.attempt,
+            max_attempts: task.max_attempts,
+            autopilot_run_id: task.autopilot_run_id,
+            issue_id: task.issue_id,
+            chat_session_id: task.chat_session_id,
+        }
+    }
+}
+
 /// Whether `task` gets a new queued attempt: it failed, with a reason in
 /// [`RETRYABLE_REASONS`], `attempt < max_attempts`, it is not an autopilot
 /// run, and it has an issue or a chat session (checked in that order; the
 /// first that fails is the reason).
-pub fn retry_decision(task: &QueueTask) -> RetryDecision {
+pub fn retry_decision(task: &RetryTask) -> RetryDecision {
     let reason = if task.status != TaskStatus::Failed {
         RetryReason::NotFailed
     } else if !task

@@ -21,11 +21,12 @@ use crate::agent_set::{self, AgentIdList};
 use crate::cost::{self, CostRow, CustomPrices};
 use crate::liveness::{self, AgentState, RuntimeState, TaskState};
 use crate::number::Count;
+use crate::queue::{self, ClaimInput, LeaseAction, QueueTask, RetryTask};
 use crate::teardown::{self, Snapshot, TeardownInput};
 use crate::usage::{self, Bucket, HourRow, UsageRow};
 use crate::window::{self, DayCount, RawDays};
 use crate::workspace::{Agent, Member, Runtime};
-use crate::{Date, Error, Instant, Zone, decode_with};
+use crate::{Date, Error, Id, Instant, Zone, decode_with};
 
 mod columns;
 
@@ -619,4 +620,163 @@ pub fn agent_presence(
         &arg::<Vec<TaskState>>("tasks", tasks)?,
         arg::<Instant>("now", now)?,
     ))
+}
+
+// §7 The task queue
+
+/// The task the runtime claims next, dispatched with `claimToken` (a fresh
+/// random id from the caller) and a 60-second lease; `null` when nothing
+/// is claimable.
+#[wasm_bindgen(js_name = claimNext, unchecked_return_type = "Claim | null")]
+pub fn claim_next(
+    #[wasm_bindgen(unchecked_param_type = "ClaimInput")] input: JsValue,
+    #[wasm_bindgen(js_name = claimToken, unchecked_param_type = "Id")] claim_token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(queue::claim_next(
+        &arg::<ClaimInput>("input", input)?,
+        arg::<Id>("claim_token", claim_token)?,
+        arg::<Instant>("now", now)?,
+    ))
+}
+
+/// What `task` queues behind (its issue, else its chat session, else
+/// `no_link`); `null` for an autopilot run with neither.
+#[wasm_bindgen(js_name = serializationKey, unchecked_return_type = "SerializationKey | null")]
+pub fn serialization_key(
+    #[wasm_bindgen(unchecked_param_type = "QueueTask")] task: JsValue,
+) -> Result {
+    answer(queue::serialization_key(&arg::<QueueTask>("task", task)?))
+}
+
+/// Whether `task` is dispatched with a lease that ended before `now`.
+#[wasm_bindgen(js_name = leaseExpired, unchecked_return_type = "boolean")]
+pub fn lease_expired(
+    #[wasm_bindgen(unchecked_param_type = "QueueTask")] task: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(queue::lease_expired(
+        &arg::<QueueTask>("task", task)?,
+        arg::<Instant>("now", now)?,
+    ))
+}
+
+/// Whether the daemon presenting `claimToken` (`null`: none) may start,
+/// complete or fail `task` at `now`.
+#[wasm_bindgen(js_name = checkLease, unchecked_return_type = "LeaseCheck")]
+pub fn check_lease(
+    #[wasm_bindgen(unchecked_param_type = "QueueTask")] task: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LeaseAction")] action: JsValue,
+    #[wasm_bindgen(js_name = claimToken, unchecked_param_type = "Id | null")] claim_token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(queue::check_lease(
+        &arg::<QueueTask>("task", task)?,
+        arg::<LeaseAction>("action", action)?,
+        arg::<Option<Id>>("claim_token", claim_token)?,
+        arg::<Instant>("now", now)?,
+    ))
+}
+
+/// Whether a failed task gets another attempt, and why.
+#[wasm_bindgen(js_name = retryDecision, unchecked_return_type = "RetryDecision")]
+pub fn retry_decision(#[wasm_bindgen(unchecked_param_type = "RetryTask")] task: JsValue) -> Result {
+    answer(queue::retry_decision(&arg::<RetryTask>("task", task)?))
+}
+
+/// The new queued attempt of `parent`, with the id `id`, at `now`.
+#[wasm_bindgen(js_name = retryOf, unchecked_return_type = "QueueTaskRecord")]
+pub fn retry_of(
+    #[wasm_bindgen(unchecked_param_type = "QueueTask")] parent: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Id")] id: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(queue::retry_of(
+        &arg::<QueueTask>("parent", parent)?,
+        arg::<Id>("id", id)?,
+        arg::<Instant>("now", now)?,
+    ))
+}
+
+/// The session a new task of `agentId` on `issueId` resumes, or `null`.
+#[wasm_bindgen(js_name = sessionToResume, unchecked_return_type = "Resume | null")]
+pub fn session_to_resume(
+    #[wasm_bindgen(unchecked_param_type = "QueueTask[]")] tasks: JsValue,
+    #[wasm_bindgen(js_name = agentId, unchecked_param_type = "Id")] agent_id: JsValue,
+    #[wasm_bindgen(js_name = issueId, unchecked_param_type = "Id")] issue_id: JsValue,
+) -> Result {
+    answer(queue::session_to_resume(
+        &arg::<Vec<QueueTask>>("tasks", tasks)?,
+        arg::<Id>("agent_id", agent_id)?,
+        arg::<Id>("issue_id", issue_id)?,
+    ))
+}
+
+/// The instants the sweeper compares with at `now`.
+#[wasm_bindgen(js_name = sweepCutoffs, unchecked_return_type = "SweepCutoffs")]
+pub fn sweep_cutoffs(#[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue) -> Result {
+    answer(queue::cutoffs(arg::<Instant>("now", now)?))
+}
+
+/// What a heartbeat does to `runtime` as last read: `touch` or `come_online`.
+#[wasm_bindgen(js_name = heartbeatDecision, unchecked_return_type = "Heartbeat")]
+pub fn heartbeat_decision(
+    #[wasm_bindgen(unchecked_param_type = "RuntimeState")] runtime: JsValue,
+) -> Result {
+    answer(queue::heartbeat(&arg::<RuntimeState>("runtime", runtime)?))
+}
+
+/// Whether the sweeper takes `runtime` offline at `now`.
+#[wasm_bindgen(js_name = isStale, unchecked_return_type = "boolean")]
+pub fn is_stale(
+    #[wasm_bindgen(unchecked_param_type = "RuntimeState")] runtime: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(queue::is_stale(
+        &arg::<RuntimeState>("runtime", runtime)?,
+        arg::<Instant>("now", now)?,
+    ))
+}
+
+/// Why the sweeper fails `task` at `now` (`timeout`, `queued_expired`), or `null`.
+#[wasm_bindgen(js_name = sweepReason, unchecked_return_type = "SweepReason | null")]
+pub fn sweep_reason(
+    #[wasm_bindgen(unchecked_param_type = "QueueTask")] task: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(queue::sweep_reason(
+        &arg::<QueueTask>("task", task)?,
+        arg::<Instant>("now", now)?,
+    ))
+}
+
+/// Whether the collector deletes `runtime` at `now`, given how many of its
+/// tasks are unfinished.
+#[wasm_bindgen(js_name = isCollectable, unchecked_return_type = "boolean")]
+pub fn is_collectable(
+    #[wasm_bindgen(unchecked_param_type = "RuntimeState")] runtime: JsValue,
+    #[wasm_bindgen(js_name = unfinishedTasks, unchecked_param_type = "number")]
+    unfinished_tasks: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+) -> Result {
+    answer(queue::is_collectable(
+        &arg::<RuntimeState>("runtime", runtime)?,
+        arg::<Count>("unfinished_tasks", unfinished_tasks)?.0,
+        arg::<Instant>("now", now)?,
+    ))
+}
+
+/// The daemon ids a machine may have registered under before daemon ids
+/// were persistent, from its hostname and profile.
+#[wasm_bindgen(js_name = legacyDaemonIds, unchecked_return_type = "string[]")]
+pub fn legacy_daemon_ids(
+    #[wasm_bindgen(unchecked_param_type = "string")] hostname: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] profile: Option<JsValue>,
+) -> Result {
+    let hostname = arg::<String>("hostname", hostname)?;
+    let profile = match profile {
+        Some(profile) => arg::<Option<String>>("profile", profile)?,
+        None => None,
+    };
+    answer(queue::legacy_daemon_ids(&hostname, profile.as_deref()))
 }

@@ -4,7 +4,7 @@
 // the function declarations generated from src/wasm.rs, so it holds plain
 // `export` declarations only. Every field follows the Rust serde type it
 // mirrors (src/workspace.rs, access.rs, refusal.rs, agent_set.rs,
-// teardown/, window.rs, usage/, cost/, liveness.rs): a field the core reads with a
+// teardown/, window.rs, usage/, cost/, liveness.rs, queue.rs): a field the core reads with a
 // default is optional here, a field the core leaves out when empty is
 // optional on the way out, and an absent value that is written is `null`.
 // Inputs accept what the core accepts as valid input; outputs are what it
@@ -864,3 +864,218 @@ export interface Presence {
   /** Its `max_concurrent_tasks`; `null` when not set. */
   capacity: number | null;
 }
+
+// ------------------------------------------------------ §7 the task queue
+
+/**
+ * Where a task is in its life. `completed`, `failed` and `cancelled` are
+ * final; `dispatched` and `running` mean a runtime holds it.
+ */
+export type TaskStatus =
+  | "queued"
+  | "dispatched"
+  | "running"
+  | "waiting_local_directory"
+  | "completed"
+  | "failed"
+  | "cancelled";
+
+/**
+ * A task as the queue rules read it. Only `id`, `agent_id`, `status` and
+ * `created_at` are required; other fields are ignored, so a stored task
+ * can be passed as it is.
+ */
+export interface QueueTask {
+  /** The task. */
+  id: Id;
+  /** The agent that runs it. */
+  agent_id: Id;
+  /** The runtime it is queued on; `null` once detached. */
+  runtime_id?: Id | null;
+  /** The issue it works on, if any. */
+  issue_id?: Id | null;
+  /** The chat session it answers, if any. */
+  chat_session_id?: Id | null;
+  /** The autopilot run that made it, if any. */
+  autopilot_run_id?: Id | null;
+  /** Where it is. */
+  status: TaskStatus;
+  /** Higher runs first; an integer, 0 when absent. */
+  priority?: number;
+  /** When it was queued. */
+  created_at: Instant;
+  /** When a runtime claimed it. */
+  dispatched_at?: Instant | null;
+  /** When it started. */
+  started_at?: Instant | null;
+  /** When it completed, failed or was cancelled. */
+  finished_at?: Instant | null;
+  /** The token of its current claim; kept until it ends. */
+  claim_token?: Id | null;
+  /** When the current claim's lease runs out (while dispatched). */
+  claim_expires_at?: Instant | null;
+  /** Which attempt this is, from 1 (the default). */
+  attempt?: number;
+  /** How many attempts it may have; 2 when absent. */
+  max_attempts?: number;
+  /** The task this one retries. */
+  parent_task_id?: Id | null;
+  /** Why it failed (`runtime_offline`, `timeout`, `agent_error`, ...). */
+  failure_reason?: string | null;
+  /** What the daemon said when it failed. */
+  error?: string | null;
+  /** The agent's session, once it has one. */
+  session_id?: string | null;
+  /** The agent's working directory, once it has one. */
+  work_dir?: string | null;
+}
+
+/** A task as `retryOf` writes it: every field present, `null` where there is no value. */
+export type QueueTaskRecord = Required<QueueTask>;
+
+/** What `claimNext` looks at. */
+export interface ClaimInput {
+  /** The runtime claiming: only its `queued` tasks are candidates. */
+  runtime_id: Id;
+  /** Only this agent's tasks; `null` (or absent) for any agent's. */
+  agent_id?: Id | null;
+  /**
+   * The agents whose tasks may be claimed, when known: an archived one
+   * gets nothing, one already holding `max_concurrent_tasks` dispatched or
+   * running tasks gets nothing more. An agent missing here has no limit.
+   */
+  agents?: AgentState[];
+  /**
+   * The queued tasks of the runtime and the dispatched and running tasks
+   * of their agents (on any runtime); other tasks are ignored.
+   */
+  tasks: QueueTask[];
+}
+
+/** A claim: the task dispatched, its token and its 60-second lease. */
+export interface Claim {
+  /** The task claimed. */
+  task_id: Id;
+  /** Always `dispatched`. */
+  status: "dispatched";
+  /** The token the daemon must present to start, complete or fail it. */
+  claim_token: Id;
+  /** When the claim was made (`now`). */
+  dispatched_at: Instant;
+  /** When the lease runs out: `now` + 60 s. */
+  claim_expires_at: Instant;
+}
+
+/**
+ * What an agent's tasks queue behind, one at a time: their issue, else
+ * their chat session, else (a quick task with no link at all) `no_link`.
+ * Narrow on `kind`.
+ */
+export type SerializationKey =
+  | { kind: "issue"; id: Id }
+  | { kind: "chat_session"; id: Id }
+  | { kind: "no_link" };
+
+/** What a daemon asks to do with a claimed task. */
+export type LeaseAction = "start" | "complete" | "fail";
+
+/**
+ * Why a daemon may not do what it asked (HTTP 409 with this code):
+ * `claim_token_required` (the task was claimed with a token, the request
+ * has none), `claim_superseded` (another token), `claim_expired` (the
+ * lease ran out), `task_state_conflict` (not a state the action applies to).
+ */
+export type LeaseConflict = "claim_token_required" | "claim_superseded" | "claim_expired" | "task_state_conflict";
+
+/**
+ * The answer to a start, complete or fail: go ahead; `already_done` (the
+ * same start repeated on a task it already started: answer with the task,
+ * change nothing); or a conflict. Narrow on `type`.
+ */
+export type LeaseCheck =
+  | { type: "proceed" }
+  | { type: "already_done" }
+  | { type: "conflict"; reason: LeaseConflict };
+
+/**
+ * Why a task does or does not get another attempt, checked in this order:
+ * `not_failed`, `reason_not_retryable` (not `runtime_offline`,
+ * `runtime_recovery`, `timeout` or `codex_semantic_inactivity`),
+ * `attempts_exhausted`, `autopilot_run`, `no_link` (no issue or chat
+ * session); else `retryable`.
+ */
+export type RetryReason =
+  | "retryable"
+  | "not_failed"
+  | "reason_not_retryable"
+  | "attempts_exhausted"
+  | "autopilot_run"
+  | "no_link";
+
+/**
+ * A task as `retryDecision` reads it (SPEC §8.1); a `QueueTask` or a stored
+ * task can be passed as it is, other fields are ignored.
+ */
+export interface RetryTask {
+  /** Where it is. */
+  status: TaskStatus;
+  /** Why it failed. */
+  failure_reason?: string | null;
+  /** Which attempt this is, from 1 (the default). */
+  attempt?: number;
+  /** How many attempts it may have; 2 when absent. */
+  max_attempts?: number;
+  /** The autopilot run that made it, if any. */
+  autopilot_run_id?: Id | null;
+  /** The issue it works on, if any. */
+  issue_id?: Id | null;
+  /** The chat session it answers, if any. */
+  chat_session_id?: Id | null;
+}
+
+/** Whether a failed task gets another attempt (`retryOf`), and why. */
+export interface RetryDecision {
+  /** `true`: queue a new attempt. */
+  retry: boolean;
+  /** Why. */
+  reason: RetryReason;
+}
+
+/** A session a new task resumes, from the newest ended turn of that session. */
+export interface Resume {
+  /** The session. */
+  session_id: string;
+  /** Its working directory; `null` when unknown. */
+  work_dir: string | null;
+  /** The runtime of the row it comes from; `null` when detached. */
+  runtime_id: Id | null;
+  /** The row it comes from. */
+  task_id: Id;
+}
+
+/**
+ * The instants the sweeper compares with at `now`: a row is past a limit
+ * when its instant is strictly before the cutoff.
+ */
+export interface SweepCutoffs {
+  /** An online runtime last seen before this (`now` − 150 s) is stale. */
+  stale_before: Instant;
+  /** An offline runtime last seen before this (`now` − 7 days) may be collected. */
+  collect_before: Instant;
+  /** A task dispatched before this (`now` − 300 s) timed out. */
+  dispatched_before: Instant;
+  /** A task started before this (`now` − 9000 s) timed out. */
+  running_before: Instant;
+  /** A task queued before this (`now` − 7200 s) expired. */
+  queued_before: Instant;
+}
+
+/**
+ * What a heartbeat does: `touch` (bump `last_seen_at` only while the row
+ * is still online; if no row changed, come online instead) or
+ * `come_online` (mark it online: a change of state others hear about).
+ */
+export type Heartbeat = "touch" | "come_online";
+
+/** Why the sweeper fails a task: `timeout` (dispatched or running too long) or `queued_expired`. */
+export type SweepReason = "timeout" | "queued_expired";

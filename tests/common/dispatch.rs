@@ -7,11 +7,12 @@ use runtime_rules::agent_set::{self, AgentIdList};
 use runtime_rules::cost::{self, CostRow, CustomPrices};
 use runtime_rules::liveness::{self, AgentState, RuntimeState, TaskState};
 use runtime_rules::number::Count;
+use runtime_rules::queue::{self, ClaimInput, LeaseAction, QueueTask, RetryTask};
 use runtime_rules::teardown::{self, Snapshot, TeardownInput};
 use runtime_rules::usage::{self, Bucket, HourRow, UsageRow};
 use runtime_rules::window::{self, DayCount, RawDays};
 use runtime_rules::workspace::{Agent, Member, Runtime};
-use runtime_rules::{Date, Error, Instant, Zone, decode};
+use runtime_rules::{Date, Error, Id, Instant, Zone, decode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde::de::value::{Error as ValueError, F64Deserializer};
@@ -229,6 +230,53 @@ pub fn call(rule: &str, a: &Args) -> Result<Value, Error> {
             a.get::<Option<RuntimeState>>("runtime")?.as_ref(),
             &a.get::<Vec<TaskState>>("tasks")?,
             a.get::<Instant>("now")?,
+        )),
+
+        "claim_next" => json(queue::claim_next(
+            &a.get::<ClaimInput>("input")?,
+            a.get::<Id>("claim_token")?,
+            a.get::<Instant>("now")?,
+        )),
+        "serialization_key" => json(queue::serialization_key(&a.get::<QueueTask>("task")?)),
+        "lease_expired" => json(queue::lease_expired(
+            &a.get::<QueueTask>("task")?,
+            a.get::<Instant>("now")?,
+        )),
+        "check_lease" => json(queue::check_lease(
+            &a.get::<QueueTask>("task")?,
+            a.get::<LeaseAction>("action")?,
+            a.get::<Option<Id>>("claim_token")?,
+            a.get::<Instant>("now")?,
+        )),
+        "retry_decision" => json(queue::retry_decision(&a.get::<RetryTask>("task")?)),
+        "retry_of" => json(queue::retry_of(
+            &a.get::<QueueTask>("parent")?,
+            a.get::<Id>("id")?,
+            a.get::<Instant>("now")?,
+        )),
+        "session_to_resume" => json(queue::session_to_resume(
+            &a.get::<Vec<QueueTask>>("tasks")?,
+            a.get::<Id>("agent_id")?,
+            a.get::<Id>("issue_id")?,
+        )),
+        "cutoffs" => json(queue::cutoffs(a.get::<Instant>("now")?)),
+        "heartbeat" => json(queue::heartbeat(&a.get::<RuntimeState>("runtime")?)),
+        "is_stale" => json(queue::is_stale(
+            &a.get::<RuntimeState>("runtime")?,
+            a.get::<Instant>("now")?,
+        )),
+        "sweep_reason" => json(queue::sweep_reason(
+            &a.get::<QueueTask>("task")?,
+            a.get::<Instant>("now")?,
+        )),
+        "is_collectable" => json(queue::is_collectable(
+            &a.get::<RuntimeState>("runtime")?,
+            a.get::<Count>("unfinished_tasks")?.0,
+            a.get::<Instant>("now")?,
+        )),
+        "legacy_daemon_ids" => json(queue::legacy_daemon_ids(
+            &a.get::<String>("hostname")?,
+            a.get::<Option<String>>("profile")?.as_deref(),
         )),
         other => panic!("no rule named {other:?}: add it to tests/common/dispatch.rs"),
     }

@@ -35,6 +35,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("aggregate.json", include_str!("../vectors/aggregate.json")),
     ("format.json", include_str!("../vectors/format.json")),
     ("liveness.json", include_str!("../vectors/liveness.json")),
+    ("queue.json", include_str!("../vectors/queue.json")),
 ];
 
 /// A vector file: cases of one or more rules.

@@ -49,6 +49,19 @@ import {
   usageByHour,
   usageDaily,
   usageTotals,
+  checkLease,
+  claimNext,
+  heartbeatDecision,
+  isCollectable,
+  isStale,
+  leaseExpired,
+  legacyDaemonIds,
+  retryDecision,
+  retryOf,
+  serializationKey,
+  sessionToResume,
+  sweepCutoffs,
+  sweepReason,
 } from "runtime-rules";
 import type {
   Agent,
@@ -74,6 +87,18 @@ import type {
   TeardownInput,
   UsageRow,
   WindowRow,
+  Claim,
+  ClaimInput,
+  Heartbeat,
+  LeaseCheck,
+  LeaseConflict,
+  QueueTask,
+  QueueTaskRecord,
+  Resume,
+  RetryDecision,
+  SerializationKey,
+  SweepCutoffs,
+  SweepReason,
 } from "runtime-rules";
 
 const ids = {
@@ -373,6 +398,76 @@ const capacity: number = presence.capacity;
 // @ts-expect-error "stale" is not an availability
 void (presence.availability === "stale");
 void [noHealth, capacity];
+
+// ---------------------------------------------------- §7 the task queue
+
+const now = "2026-05-19T16:00:00Z";
+const issue = "88888888-0000-4000-8000-000000000001";
+const token = "cccccccc-0000-4000-8000-000000000001";
+// A stored task passes as it is; only id, agent_id, status and created_at are required.
+const queued: QueueTask = {
+  id: ids.task,
+  agent_id: ids.agent1,
+  runtime_id: ids.runtime,
+  issue_id: issue,
+  status: "queued",
+  priority: 2,
+  created_at: "2026-05-19T15:00:00Z",
+};
+const claimInput: ClaimInput = { runtime_id: ids.runtime, agent_id: null, agents: [worker], tasks: [queued] };
+const claim: Claim | null = claimNext(claimInput, token, now);
+const leaseEnd: string | undefined = claim?.claim_expires_at;
+const queueKey: SerializationKey | null = serializationKey(queued);
+const keyId: string | null = queueKey === null || queueKey.kind === "no_link" ? null : queueKey.id;
+const dispatched: QueueTask = { ...queued, status: "dispatched", claim_token: token, claim_expires_at: leaseEnd ?? null };
+const lapsed: boolean = leaseExpired(dispatched, now);
+const check: LeaseCheck = checkLease(dispatched, "start", token, now);
+const refused: LeaseConflict | null = check.type === "conflict" ? check.reason : null;
+const legacyCheck: LeaseCheck = checkLease({ ...dispatched, claim_token: null }, "fail", null, now);
+void [leaseEnd, keyId, lapsed, refused, legacyCheck];
+
+const failedTask: QueueTask = { ...queued, status: "failed", failure_reason: "runtime_offline", attempt: 1 };
+const decision: RetryDecision = retryDecision(failedTask);
+if (decision.retry) {
+  const next: QueueTaskRecord = retryOf(failedTask, "77777777-0000-4000-8000-000000000002", now);
+  const parentId: string | null = next.parent_task_id;
+  const nextAttempt: number = next.attempt;
+  void [parentId, nextAttempt];
+}
+const resume: Resume | null = sessionToResume([{ ...failedTask, session_id: "s1" }], ids.agent1, issue);
+const resumeDir: string | null | undefined = resume?.work_dir;
+const limits: SweepCutoffs = sweepCutoffs(now);
+const beat: Heartbeat = heartbeatDecision(laptop);
+const stale: boolean = isStale(lost, now);
+const swept: SweepReason | null = sweepReason(dispatched, limits.dispatched_before);
+const collectable: boolean = isCollectable(lost, 0, now);
+const legacyIds: string[] = legacyDaemonIds("laptop.local", "work");
+const legacyNoProfile: string[] = legacyDaemonIds("laptop");
+void [resumeDir, beat, stale, swept, collectable, legacyIds, legacyNoProfile];
+
+// SPEC §8.1's fields alone are a task to the retry rule.
+const specOnly: RetryDecision = retryDecision({
+  status: "failed", failure_reason: "timeout", attempt: 1, max_attempts: 2,
+  autopilot_run_id: null, issue_id: issue, chat_session_id: null,
+});
+void specOnly;
+// @ts-expect-error the retry rule needs the task's status
+retryDecision({ failure_reason: "timeout", attempt: 1 });
+// @ts-expect-error statuses are the seven task statuses, lowercase
+leaseExpired({ ...queued, status: "Queued" }, now);
+// @ts-expect-error actions are start, complete and fail
+checkLease(dispatched, "restart", token, now);
+// @ts-expect-error the claim token may be null but not left out
+checkLease(dispatched, "start", now);
+// @ts-expect-error a claim may be null (nothing claimable)
+const mustClaim: Claim = claimNext(claimInput, token, now);
+// @ts-expect-error a serialization key has no id once it is no_link
+void (queueKey?.kind === "no_link" && queueKey.id);
+// @ts-expect-error the unfinished task count is a number
+isCollectable(lost, "0", now);
+// @ts-expect-error "expired" is not a sweep reason
+void (swept === "expired");
+void mustClaim;
 
 // ------------------------------------------------------------ errors
 
