@@ -161,6 +161,7 @@ fn runtime_fx(n: u32, name: &str) -> RuntimeFx {
         daemon_id: Some(format!("daemon-{n}")),
         provider: Some("claude".into()),
         created_at: Some(at(NOW - 200 * 86_400)),
+        hostname: None,
     }
 }
 
@@ -189,6 +190,7 @@ fn agent_fx(n: u32, runtime: u32, archived: bool) -> AgentFx {
         instructions: "You are a careful engineer.".into(),
         custom_env: None,
         mcp_config: None,
+        max_concurrent_tasks: None,
     }
 }
 
@@ -300,6 +302,16 @@ fn teardown_world() -> Fixture {
                 started_at: (status != "queued").then(|| at(created + 5)),
                 finished_at: (!open).then(|| at(created + 65)),
                 failure_reason: (status == "failed").then(|| "timeout".into()),
+                autopilot_run_id: None,
+                dispatched_at: None,
+                claim_token: None,
+                claim_expires_at: None,
+                attempt: 1,
+                max_attempts: 2,
+                parent_task_id: None,
+                error: None,
+                session_id: None,
+                work_dir: None,
             }
         })
         .collect();

@@ -45,21 +45,50 @@ impl Viewer {
     }
 }
 
+/// A daemon, signed in with its workspace's daemon token (SPEC §7).
+#[derive(Debug, Clone, Copy)]
+pub struct Daemon {
+    /// The workspace the token belongs to: the only one it may act in.
+    pub workspace_id: Id,
+    /// The member it runs for: the owner of the runtimes it registers.
+    pub user_id: Option<Id>,
+}
+
+impl FromRequestParts<AppState> for Daemon {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let digest = token_digest(bearer(parts)?);
+        let (workspace_id, user_id) = state
+            .read(move |tx| Ok(tx.daemon_token(&digest)?))
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Daemon {
+            workspace_id,
+            user_id,
+        })
+    }
+}
+
+/// The bearer token of a request; 401 when there is none.
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(ApiError::unauthorized)
+}
+
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
-            .and_then(|value| value.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .filter(|token| !token.is_empty())
-            .ok_or_else(ApiError::unauthorized)?;
-        let digest = token_digest(token);
+        let digest = token_digest(bearer(parts)?);
         let user = state
             .read(move |tx| Ok(tx.user_by_token(&digest)?))
             .await?

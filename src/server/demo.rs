@@ -106,9 +106,9 @@ pub fn fixture_json(now: Instant) -> Value {
         { "workspace_id": w(3), "user_id": u(7), "role": "owner" },
     ]);
     let daemon_tokens = json!([
-        { "workspace_id": w(1), "token": "demo-daemon-acme" },
-        { "workspace_id": w(2), "token": "demo-daemon-globex" },
-        { "workspace_id": w(3), "token": "demo-daemon-initech" },
+        { "workspace_id": w(1), "token": "demo-daemon-acme", "user_id": u(1) },
+        { "workspace_id": w(2), "token": "demo-daemon-globex", "user_id": u(5) },
+        { "workspace_id": w(3), "token": "demo-daemon-initech", "user_id": u(7) },
     ]);
     let runtimes = json!([
         { "id": r(1), "workspace_id": w(1), "name": "ada-macbook", "owner_id": u(1), "visibility": "private",

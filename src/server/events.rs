@@ -82,6 +82,12 @@ pub struct Change {
     /// The autopilot.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autopilot_id: Option<Id>,
+    /// The task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<Id>,
+    /// The task's status after the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
 }
 
 impl Change {
@@ -95,6 +101,8 @@ impl Change {
             agent_id: None,
             squad_id: None,
             autopilot_id: None,
+            task_id: None,
+            status: None,
         }
     }
 }

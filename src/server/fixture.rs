@@ -90,6 +90,11 @@ pub struct MemberFx {
 pub struct DaemonTokenFx {
     pub workspace_id: Id,
     pub token: String,
+    /// The member the daemon runs for: the owner of the runtimes it
+    /// registers. Without one they have no owner (and nobody can bind
+    /// agents to them until an owner is set).
+    #[serde(default)]
+    pub user_id: Option<Id>,
 }
 
 /// A runtime.
@@ -114,6 +119,8 @@ pub struct RuntimeFx {
     pub provider: Option<String>,
     #[serde(default)]
     pub created_at: Option<Instant>,
+    #[serde(default)]
+    pub hostname: Option<String>,
 }
 
 /// An agent, with its secrets.
@@ -147,6 +154,8 @@ pub struct AgentFx {
     /// Secret: a JSON object.
     #[serde(default)]
     pub mcp_config: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, deserialize_with = "crate::number::optional_count")]
+    pub max_concurrent_tasks: Option<u64>,
 }
 
 /// A squad and its members.
@@ -227,6 +236,34 @@ pub struct TaskFx {
     pub finished_at: Option<Instant>,
     #[serde(default)]
     pub failure_reason: Option<String>,
+    #[serde(default)]
+    pub autopilot_run_id: Option<Id>,
+    #[serde(default)]
+    pub dispatched_at: Option<Instant>,
+    #[serde(default)]
+    pub claim_token: Option<Id>,
+    #[serde(default)]
+    pub claim_expires_at: Option<Instant>,
+    #[serde(default = "one", deserialize_with = "crate::number::count")]
+    pub attempt: u64,
+    #[serde(default = "two", deserialize_with = "crate::number::count")]
+    pub max_attempts: u64,
+    #[serde(default)]
+    pub parent_task_id: Option<Id>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub session_id: Option<String>,
+    #[serde(default)]
+    pub work_dir: Option<String>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn two() -> u64 {
+    crate::queue::DEFAULT_MAX_ATTEMPTS
 }
 
 /// A chat session with an agent.
@@ -350,6 +387,18 @@ impl Fixture {
             let at = format!("daemon_tokens[{i}]");
             ws(format!("{at}.workspace_id"), d.workspace_id)?;
             token(&mut tokens, format!("{at}.token"), &d.token)?;
+            if let Some(user) = d.user_id
+                && !memberships.contains(&(d.workspace_id, user))
+            {
+                return Err(Error::new(
+                    Code::InvalidInput,
+                    format!("{at}.user_id"),
+                    format!(
+                        "user {user} is not a member of workspace {}",
+                        d.workspace_id
+                    ),
+                ));
+            }
         }
         for (i, r) in self.runtimes.iter().enumerate() {
             let at = format!("runtimes[{i}]");

@@ -13,8 +13,10 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod fixture;
+pub mod queue;
 mod request;
 mod routes;
+pub mod sim;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -80,6 +82,9 @@ pub struct AppState {
     /// The users the page's sign-in offers (`GET /api/demo/users`): only
     /// `runtime-rules demo` sets them, since it prints their tokens anyway.
     pub demo_users: Option<Arc<[demo::DemoUser]>>,
+    /// How often [`serve`] runs the sweeper (SPEC §7: every 30 s); `None`:
+    /// never (tests sweep when they choose, with [`AppState::sweep`]).
+    pub sweep_every: Option<Duration>,
 }
 
 impl AppState {
@@ -91,7 +96,33 @@ impl AppState {
             clock,
             shutdown,
             demo_users: None,
+            sweep_every: Some(Duration::from_secs(crate::queue::SWEEP_SECS.unsigned_abs())),
         }
+    }
+
+    /// The same state, sweeping every `every` (`None`: never).
+    #[must_use]
+    pub fn with_sweep_every(mut self, every: Option<Duration>) -> Self {
+        self.sweep_every = every;
+        self
+    }
+
+    /// One sweep now, in one write transaction; publishes what it changed.
+    ///
+    /// # Errors
+    ///
+    /// When the database fails: nothing is changed then.
+    pub async fn sweep(&self) -> Result<queue::Swept, ApiError> {
+        let now = self.clock.now();
+        let (swept, changes) = self
+            .write(move |tx| {
+                let mut changes = queue::Changes::default();
+                let swept = queue::sweep(tx, now, &mut changes)?;
+                Ok((swept, changes))
+            })
+            .await?;
+        changes.publish(&self.events);
+        Ok(swept)
     }
 
     /// The same state, offering `users` on the page's sign-in.
@@ -181,6 +212,9 @@ pub async fn serve(
     www: Option<PathBuf>,
     stop: watch::Sender<bool>,
 ) -> std::io::Result<()> {
+    if let Some(every) = state.sweep_every {
+        tokio::spawn(sweep_forever(state.clone(), every));
+    }
     let router = app(state, www);
     axum::serve(
         listener,
@@ -192,6 +226,31 @@ pub async fn serve(
         let _ = stop.send(true);
     })
     .await
+}
+
+/// Sweeps every `every` until the server shuts down. A failed sweep is
+/// logged and the next one tries again: nothing half-done survives one.
+async fn sweep_forever(state: AppState, every: Duration) {
+    let mut shutdown = state.shutdown.clone();
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        match state.sweep().await {
+            Ok(swept) if swept != queue::Swept::default() => tracing::info!(
+                offline = swept.offline.len(),
+                failed = swept.failed.len(),
+                retried = swept.retried.len(),
+                collected = swept.collected.len(),
+                "swept"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(code = e.code(), "sweep failed; next tick retries"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

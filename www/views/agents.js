@@ -20,7 +20,8 @@ export function presenceCells(agent, runtime, tasks, now) {
   const p = rules.agentPresence(agent, runtime, tasks, now);
   const work = p.availability === "archived" || p.availability === "unbound"
     ? "—"
-    : `${p.workload}${p.running_count || p.queued_count ? ` (${p.running_count} running, ${p.queued_count} queued)` : ""}`;
+    : `${p.workload}${p.running_count || p.queued_count ? ` (${p.running_count} running, ${p.queued_count} queued)` : ""}`
+      + (p.capacity == null ? "" : `, at most ${p.capacity} at once`);
   return [
     h("td", {}, h("span", {
       class: `badge presence-${p.availability}`, "data-availability": p.availability,
@@ -60,7 +61,11 @@ export async function renderAgents(main, { stillCurrent, refresh }) {
   let pending = null;
   onServerEvent((event) => {
     if (!/^(agent|runtime|task|stream):/.test(event.type ?? "")) return;
+    // Task events come every few seconds on a busy workspace: redraw at
+    // most every 2 s for them.
+    const routine = event.type.startsWith("task:");
+    if (pending && routine) return;
     clearTimeout(pending);
-    pending = setTimeout(() => { if (stillCurrent()) refresh(); }, 300);
+    pending = setTimeout(() => { pending = null; if (stillCurrent()) refresh(); }, routine ? 2000 : 300);
   });
 }

@@ -238,9 +238,14 @@ export async function renderRuntime(main, id, { query, stillCurrent, renderHeade
       if (!document.querySelector("dialog[open]")) location.hash = "#/runtimes";
       return;
     }
+    // A busy runtime's tasks change every few seconds: show their effect
+    // at most every 5 s rather than redrawing under the reader.
+    const routine = /^(task|usage):/.test(event.type ?? "");
+    if (pending && routine) return;
     clearTimeout(pending);
     pending = setTimeout(() => {
+      pending = null;
       if (stillCurrent() && !document.querySelector("dialog[open]")) refresh();
-    }, 300);
+    }, routine ? 5000 : 300);
   });
 }

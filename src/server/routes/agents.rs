@@ -75,6 +75,8 @@ pub(super) struct CreateAgent {
     model: Option<String>,
     #[serde(default)]
     instructions: Option<String>,
+    #[serde(default, deserialize_with = "crate::number::optional_count")]
+    max_concurrent_tasks: Option<u64>,
     #[serde(default)]
     custom_env: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
@@ -170,6 +172,7 @@ pub(super) async fn create(
                 model: body.model.unwrap_or_default(),
                 archived_at: None,
                 created_at: now,
+                max_concurrent_tasks: body.max_concurrent_tasks,
             };
             tx.insert_agent(&NewAgent {
                 record: record.clone(),

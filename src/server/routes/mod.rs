@@ -1,7 +1,9 @@
-//! The routes of SPEC §8.2 (daemon routes aside), one file per resource.
+//! The routes of SPEC §8.2, one file per resource; the daemon routes of
+//! §7 in `daemon`.
 
 mod agents;
 mod autopilots;
+mod daemon;
 mod events;
 mod me;
 mod runtimes;
@@ -9,6 +11,7 @@ mod squads;
 mod tasks;
 mod teardown;
 mod usage;
+mod work;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -52,7 +55,17 @@ pub fn api() -> Router<AppState> {
         .route("/api/agents/{id}", axum::routing::patch(agents::update))
         .route("/api/agents/{id}/archive", post(agents::archive))
         .route("/api/agents/{id}/restore", post(agents::restore))
+        .route("/api/agents/{id}/tasks", post(work::enqueue))
+        .route("/api/issues/{id}/rerun", post(work::rerun))
         .route("/api/tasks", get(tasks::list))
+        .route("/api/daemon/register", post(daemon::register))
+        .route("/api/daemon/heartbeat", post(daemon::heartbeat))
+        .route("/api/runtimes/{id}/tasks/claim", post(daemon::claim))
+        .route("/api/tasks/{id}/start", post(daemon::start))
+        .route("/api/tasks/{id}/complete", post(daemon::complete))
+        .route("/api/tasks/{id}/fail", post(daemon::fail))
+        .route("/api/tasks/{id}/session", post(daemon::session))
+        .route("/api/tasks/{id}/usage", post(daemon::usage))
         .route("/api/squads", get(squads::list).post(squads::create))
         .route("/api/squads/{id}", axum::routing::delete(squads::archive))
         .route(

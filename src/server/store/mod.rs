@@ -20,8 +20,8 @@ use crate::usage::{Bucket, UsageRow};
 use crate::workspace::Member;
 
 pub use records::{
-    AgentRecord, AgentUpdate, AutopilotRecord, Membership, NewAgent, NewAutopilot, NewSquad,
-    RuntimeFilter, RuntimeRecord, SquadRecord, TaskRecord, User,
+    AgentRecord, AgentUpdate, AutopilotRecord, IssueRecord, Membership, NewAgent, NewAutopilot,
+    NewSquad, Registration, RuntimeFilter, RuntimeRecord, SquadRecord, TaskRecord, TaskRow, User,
 };
 
 use super::fixture::Fixture;
@@ -231,4 +231,94 @@ pub trait Tx {
 
     /// Loads a checked fixture; rows without `created_at` get `now`.
     fn load_fixture(&mut self, fixture: &Fixture, now: Instant) -> StoreResult<()>;
+
+    // The runtime registry and the task queue (SPEC §7).
+
+    /// The workspace of the daemon token whose SHA-256 is `token_sha256`,
+    /// and the member it runs for, if it names one.
+    fn daemon_token(&mut self, token_sha256: &str) -> StoreResult<Option<(Id, Option<Id>)>>;
+    /// The runtime a daemon registered for a provider in a workspace.
+    fn runtime_by_daemon(
+        &mut self,
+        workspace_id: Id,
+        daemon_id: &str,
+        provider: &str,
+    ) -> StoreResult<Option<RuntimeRecord>>;
+    /// Inserts a newly registered runtime: online, seen `now`, private.
+    fn insert_runtime(
+        &mut self,
+        id: Id,
+        registration: &Registration,
+        now: Instant,
+    ) -> StoreResult<()>;
+    /// Updates a runtime registered again: online, seen `now`, its name and
+    /// what the daemon says about itself; its owner is kept when the
+    /// registration names none.
+    fn reregister_runtime(
+        &mut self,
+        id: Id,
+        registration: &Registration,
+        now: Instant,
+    ) -> StoreResult<()>;
+    /// The other runtimes of a workspace and provider whose daemon id is one
+    /// of `daemon_ids`, ignoring case.
+    fn legacy_runtimes(
+        &mut self,
+        workspace_id: Id,
+        provider: &str,
+        daemon_ids: &[String],
+        except: Id,
+    ) -> StoreResult<Vec<RuntimeRecord>>;
+    /// Moves the agents, tasks and chat sessions of `from` to `into`,
+    /// deletes `from`, and remembers `legacy_daemon_id` on `into` unless it
+    /// remembers one already.
+    fn merge_runtime(&mut self, from: Id, into: Id, legacy_daemon_id: &str) -> StoreResult<()>;
+    /// Bumps `last_seen_at` of a runtime that is still online; `false` when
+    /// no row changed.
+    fn touch_runtime(&mut self, id: Id, now: Instant) -> StoreResult<bool>;
+    /// Marks a runtime online, seen `now`.
+    fn mark_runtime_online(&mut self, id: Id, now: Instant) -> StoreResult<()>;
+    /// Every runtime with this status, in every workspace.
+    fn runtimes_by_status(&mut self, status: &str) -> StoreResult<Vec<RuntimeRecord>>;
+    /// Flips to offline those of `ids` still online and still last seen
+    /// before `stale_before`, checked in the same statement; returns them.
+    fn mark_offline(&mut self, ids: &[Id], stale_before: Instant) -> StoreResult<Vec<Id>>;
+    /// How many unfinished tasks are on a runtime.
+    fn unfinished_on_runtime(&mut self, runtime_id: Id) -> StoreResult<u64>;
+    /// Deletes a runtime that is still offline, last seen before
+    /// `collect_before`, with no agent bound and no unfinished task (all
+    /// checked again in the deleting statement); its finished tasks stay,
+    /// detached. `true` when it was deleted.
+    fn collect_runtime(&mut self, id: Id, collect_before: Instant) -> StoreResult<bool>;
+
+    /// A task.
+    fn task(&mut self, id: Id) -> StoreResult<Option<TaskRow>>;
+    /// The tasks with one of `statuses`, on one runtime or (`None`) any.
+    fn runtime_tasks(
+        &mut self,
+        runtime_id: Option<Id>,
+        statuses: &[crate::queue::TaskStatus],
+    ) -> StoreResult<Vec<TaskRow>>;
+    /// Dispatched, running and waiting tasks on runtimes that are offline.
+    fn in_flight_on_offline_runtimes(&mut self) -> StoreResult<Vec<TaskRow>>;
+    /// One page of a runtime's queued tasks (of one agent, when given), in
+    /// claim order: priority (highest first), age, id.
+    fn queued_page(
+        &mut self,
+        runtime_id: Id,
+        agent_id: Option<Id>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<TaskRow>>;
+    /// The dispatched and running tasks of these agents.
+    fn in_flight_of(&mut self, agent_ids: &[Id]) -> StoreResult<Vec<TaskRow>>;
+    /// Every task of an agent on an issue.
+    fn issue_tasks(&mut self, agent_id: Id, issue_id: Id) -> StoreResult<Vec<TaskRow>>;
+    /// Inserts a task.
+    fn insert_task(&mut self, row: &TaskRow) -> StoreResult<()>;
+    /// Stores a task's new state if its status is still `was`; a
+    /// [`StoreError::Conflict`] (`task_state_conflict`) otherwise.
+    fn save_task(&mut self, row: &TaskRow, was: crate::queue::TaskStatus) -> StoreResult<()>;
+    /// An issue.
+    fn issue(&mut self, id: Id) -> StoreResult<Option<IssueRecord>>;
 }

@@ -83,6 +83,15 @@ impl RuntimeRecord {
             last_seen_at: self.last_seen_at,
         }
     }
+
+    /// The runtime as the liveness and sweeper rules read it.
+    pub fn to_state(&self) -> crate::liveness::RuntimeState {
+        crate::liveness::RuntimeState {
+            status: self.status.clone(),
+            last_seen_at: self.last_seen_at,
+            bound_agent_count: Some(self.bound_agent_count),
+        }
+    }
 }
 
 /// An agent, without its secrets.
@@ -108,9 +117,22 @@ pub struct AgentRecord {
     pub archived_at: Option<Instant>,
     /// When it was created.
     pub created_at: Instant,
+    /// How many tasks it may have dispatched or running at once; `null`:
+    /// no limit.
+    pub max_concurrent_tasks: Option<u64>,
 }
 
 impl AgentRecord {
+    /// The agent as the liveness and claim rules read it.
+    pub fn to_state(&self) -> crate::liveness::AgentState {
+        crate::liveness::AgentState {
+            id: self.id,
+            runtime_id: self.runtime_id,
+            archived_at: self.archived_at,
+            max_concurrent_tasks: self.max_concurrent_tasks,
+        }
+    }
+
     /// The agent as the rules read it.
     pub fn to_rule(&self) -> Agent {
         Agent {
@@ -204,6 +226,59 @@ pub struct TaskRecord {
     pub created_at: Instant,
     /// When it started, once it has.
     pub started_at: Option<Instant>,
+}
+
+/// A task of the queue as stored, and as the daemon routes answer with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskRow {
+    /// Its workspace.
+    pub workspace_id: Id,
+    /// The task as the queue rules read it.
+    #[serde(flatten)]
+    pub task: crate::queue::QueueTask,
+    /// What the daemon reported when it completed, as JSON text.
+    pub result: Option<String>,
+    /// A manual rerun: start a new conversation, resume nothing.
+    pub force_fresh_session: bool,
+}
+
+/// A runtime a daemon registers (SPEC §7): upserted on workspace, daemon
+/// id and provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// Its workspace (the daemon token's).
+    pub workspace_id: Id,
+    /// The daemon's id.
+    pub daemon_id: String,
+    /// The agent provider.
+    pub provider: String,
+    /// Display name.
+    pub name: String,
+    /// Its owner: the member the daemon token runs for, if any.
+    pub owner_id: Option<Id>,
+    /// The machine's hostname, when sent.
+    pub hostname: Option<String>,
+    /// The daemon's description of the device, as JSON text.
+    pub device_info: Option<String>,
+    /// Anything else the daemon sends, as JSON text.
+    pub metadata: Option<String>,
+}
+
+/// An issue: whose it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssueRecord {
+    /// The issue.
+    pub id: Id,
+    /// Its workspace.
+    pub workspace_id: Id,
+    /// Its title.
+    pub title: String,
+    /// Its status.
+    pub status: String,
+    /// `agent` or `squad`; `null` when unassigned.
+    pub assignee_type: Option<String>,
+    /// The assignee.
+    pub assignee_id: Option<Id>,
 }
 
 /// An autopilot.

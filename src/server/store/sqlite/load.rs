@@ -17,8 +17,9 @@ pub(super) fn insert_agent(tx: &Transaction<'_>, agent: &NewAgent) -> rusqlite::
     let a = &agent.record;
     tx.prepare_cached(
         "INSERT INTO agent (id, workspace_id, runtime_id, name, owner_id, visibility, status,
-            model, archived_at, created_at, instructions, custom_env, mcp_config)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            model, archived_at, created_at, instructions, custom_env, mcp_config,
+            max_concurrent_tasks)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         a.id,
@@ -33,7 +34,9 @@ pub(super) fn insert_agent(tx: &Transaction<'_>, agent: &NewAgent) -> rusqlite::
         a.created_at,
         agent.instructions,
         agent.custom_env,
-        agent.mcp_config
+        agent.mcp_config,
+        a.max_concurrent_tasks
+            .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
     ])?;
     Ok(())
 }
@@ -117,15 +120,17 @@ pub(super) fn fixture(tx: &Transaction<'_>, f: &Fixture, now: Instant) -> StoreR
             .map(drop)
     })?;
     each("daemon_tokens", &f.daemon_tokens, |d| {
-        tx.prepare_cached("INSERT INTO daemon_token (token_sha256, workspace_id) VALUES (?1, ?2)")?
-            .execute(params![token_digest(&d.token), d.workspace_id])
-            .map(drop)
+        tx.prepare_cached(
+            "INSERT INTO daemon_token (token_sha256, workspace_id, user_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![token_digest(&d.token), d.workspace_id, d.user_id])
+        .map(drop)
     })?;
     each("runtimes", &f.runtimes, |r| {
         tx.prepare_cached(
             "INSERT INTO runtime (id, workspace_id, name, owner_id, visibility, status,
-                last_seen_at, daemon_id, provider, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                last_seen_at, daemon_id, provider, created_at, hostname)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?
         .execute(params![
             r.id,
@@ -137,7 +142,8 @@ pub(super) fn fixture(tx: &Transaction<'_>, f: &Fixture, now: Instant) -> StoreR
             r.last_seen_at,
             r.daemon_id,
             r.provider,
-            r.created_at.unwrap_or(now)
+            r.created_at.unwrap_or(now),
+            r.hostname
         ])
         .map(drop)
     })?;
@@ -156,6 +162,7 @@ pub(super) fn fixture(tx: &Transaction<'_>, f: &Fixture, now: Instant) -> StoreR
                     model: a.model.clone(),
                     archived_at: a.archived_at,
                     created_at: a.created_at.unwrap_or(now),
+                    max_concurrent_tasks: a.max_concurrent_tasks,
                 },
                 instructions: a.instructions.clone(),
                 custom_env: NewAgent::object_text(a.custom_env.clone()),
@@ -229,8 +236,11 @@ pub(super) fn fixture(tx: &Transaction<'_>, f: &Fixture, now: Instant) -> StoreR
     each("tasks", &f.tasks, |t| {
         tx.prepare_cached(
             "INSERT INTO task (id, workspace_id, agent_id, runtime_id, issue_id, chat_session_id,
-                status, priority, created_at, started_at, finished_at, failure_reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                status, priority, created_at, started_at, finished_at, failure_reason,
+                autopilot_run_id, dispatched_at, claim_token, claim_expires_at, attempt,
+                max_attempts, parent_task_id, error, session_id, work_dir)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                ?17, ?18, ?19, ?20, ?21, ?22)",
         )?
         .execute(params![
             t.id,
@@ -244,7 +254,17 @@ pub(super) fn fixture(tx: &Transaction<'_>, f: &Fixture, now: Instant) -> StoreR
             t.created_at.unwrap_or(now),
             t.started_at,
             t.finished_at,
-            t.failure_reason
+            t.failure_reason,
+            t.autopilot_run_id,
+            t.dispatched_at,
+            t.claim_token,
+            t.claim_expires_at,
+            i64::try_from(t.attempt).unwrap_or(i64::MAX),
+            i64::try_from(t.max_attempts).unwrap_or(i64::MAX),
+            t.parent_task_id,
+            t.error,
+            t.session_id,
+            t.work_dir
         ])
         .map(drop)
     })?;

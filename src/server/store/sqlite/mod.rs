@@ -8,6 +8,7 @@
 //! opening one per request would re-run the pragmas each time.
 
 mod load;
+mod queue;
 mod teardown;
 mod usage;
 pub mod values;
@@ -20,9 +21,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use rusqlite_migration::{M, Migrations};
 
 use super::{
-    Access, AgentRecord, AgentUpdate, AutopilotRecord, HourSeries, Membership, NewAgent,
-    NewAutopilot, NewSquad, RuntimeFilter, RuntimeRecord, SquadRecord, Store, StoreError,
-    StoreResult, TaskRecord, Tx, User,
+    Access, AgentRecord, AgentUpdate, AutopilotRecord, HourSeries, IssueRecord, Membership,
+    NewAgent, NewAutopilot, NewSquad, Registration, RuntimeFilter, RuntimeRecord, SquadRecord,
+    Store, StoreError, StoreResult, TaskRecord, TaskRow, Tx, User,
 };
 use crate::id::Id;
 use crate::server::fixture::Fixture;
@@ -36,6 +37,7 @@ use values::id_array;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("0001_init.sql")),
     M::up(include_str!("0002_open_tasks.sql")),
+    M::up(include_str!("0003_queue.sql")),
 ];
 
 /// How long a writer waits for the write lock before giving up.
@@ -170,7 +172,7 @@ fn runtime_of(row: &Row<'_>) -> rusqlite::Result<RuntimeRecord> {
 /// The agent columns that may leave the server: never the secrets.
 const AGENT_COLUMNS: &str =
     "id, workspace_id, runtime_id, name, owner_id, visibility, status, model,
-    archived_at, created_at";
+    archived_at, created_at, max_concurrent_tasks";
 
 fn agent_of(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
     Ok(AgentRecord {
@@ -184,6 +186,7 @@ fn agent_of(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
         model: row.get(7)?,
         archived_at: row.get(8)?,
         created_at: row.get(9)?,
+        max_concurrent_tasks: row.get::<_, Option<i64>>(10)?.map(values::count_from_sql),
     })
 }
 
@@ -542,6 +545,111 @@ impl Tx for SqliteTx<'_> {
 
     fn load_fixture(&mut self, fixture: &Fixture, now: Instant) -> StoreResult<()> {
         load::fixture(self.tx, fixture, now)
+    }
+
+    fn daemon_token(&mut self, token_sha256: &str) -> StoreResult<Option<(Id, Option<Id>)>> {
+        queue::daemon_token(self.tx, token_sha256)
+    }
+
+    fn runtime_by_daemon(
+        &mut self,
+        workspace_id: Id,
+        daemon_id: &str,
+        provider: &str,
+    ) -> StoreResult<Option<RuntimeRecord>> {
+        queue::runtime_by_daemon(self.tx, workspace_id, daemon_id, provider)
+    }
+
+    fn insert_runtime(&mut self, id: Id, r: &Registration, now: Instant) -> StoreResult<()> {
+        queue::insert_runtime(self.tx, id, r, now)
+    }
+
+    fn reregister_runtime(&mut self, id: Id, r: &Registration, now: Instant) -> StoreResult<()> {
+        queue::reregister_runtime(self.tx, id, r, now)
+    }
+
+    fn legacy_runtimes(
+        &mut self,
+        workspace_id: Id,
+        provider: &str,
+        daemon_ids: &[String],
+        except: Id,
+    ) -> StoreResult<Vec<RuntimeRecord>> {
+        queue::legacy_runtimes(self.tx, workspace_id, provider, daemon_ids, except)
+    }
+
+    fn merge_runtime(&mut self, from: Id, into: Id, legacy_daemon_id: &str) -> StoreResult<()> {
+        queue::merge_runtime(self.tx, from, into, legacy_daemon_id)
+    }
+
+    fn touch_runtime(&mut self, id: Id, now: Instant) -> StoreResult<bool> {
+        queue::touch_runtime(self.tx, id, now)
+    }
+
+    fn mark_runtime_online(&mut self, id: Id, now: Instant) -> StoreResult<()> {
+        queue::mark_runtime_online(self.tx, id, now)
+    }
+
+    fn runtimes_by_status(&mut self, status: &str) -> StoreResult<Vec<RuntimeRecord>> {
+        queue::runtimes_by_status(self.tx, status)
+    }
+
+    fn mark_offline(&mut self, ids: &[Id], stale_before: Instant) -> StoreResult<Vec<Id>> {
+        queue::mark_offline(self.tx, ids, stale_before)
+    }
+
+    fn unfinished_on_runtime(&mut self, runtime_id: Id) -> StoreResult<u64> {
+        queue::unfinished_on_runtime(self.tx, runtime_id)
+    }
+
+    fn collect_runtime(&mut self, id: Id, collect_before: Instant) -> StoreResult<bool> {
+        queue::collect_runtime(self.tx, id, collect_before)
+    }
+
+    fn task(&mut self, id: Id) -> StoreResult<Option<TaskRow>> {
+        queue::task(self.tx, id)
+    }
+
+    fn runtime_tasks(
+        &mut self,
+        runtime_id: Option<Id>,
+        statuses: &[crate::queue::TaskStatus],
+    ) -> StoreResult<Vec<TaskRow>> {
+        queue::runtime_tasks(self.tx, runtime_id, statuses)
+    }
+
+    fn in_flight_on_offline_runtimes(&mut self) -> StoreResult<Vec<TaskRow>> {
+        queue::in_flight_on_offline_runtimes(self.tx)
+    }
+
+    fn queued_page(
+        &mut self,
+        runtime_id: Id,
+        agent_id: Option<Id>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<TaskRow>> {
+        queue::queued_page(self.tx, runtime_id, agent_id, offset, limit)
+    }
+
+    fn in_flight_of(&mut self, agent_ids: &[Id]) -> StoreResult<Vec<TaskRow>> {
+        queue::in_flight_of(self.tx, agent_ids)
+    }
+
+    fn issue_tasks(&mut self, agent_id: Id, issue_id: Id) -> StoreResult<Vec<TaskRow>> {
+        queue::issue_tasks(self.tx, agent_id, issue_id)
+    }
+
+    fn insert_task(&mut self, row: &TaskRow) -> StoreResult<()> {
+        queue::insert_task(self.tx, row)
+    }
+
+    fn save_task(&mut self, row: &TaskRow, was: crate::queue::TaskStatus) -> StoreResult<()> {
+        queue::save_task(self.tx, row, was)
+    }
+
+    fn issue(&mut self, id: Id) -> StoreResult<Option<IssueRecord>> {
+        queue::issue(self.tx, id)
     }
 }
 

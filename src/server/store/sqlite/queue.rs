@@ -1,0 +1,495 @@
+//! The runtime registry and the task queue (SPEC §7) in SQLite: plain
+//! reads and writes. Which task to claim, what a token allows, when to
+//! retry are the core's decisions (`crate::queue`); these statements only
+//! fetch the rows the rules read and store the rows the rules return.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+use super::values::{count_from_sql, id_array};
+use super::{RUNTIME_COLUMNS, runtime_of, sql};
+use crate::id::Id;
+use crate::queue::{QueueTask, TaskStatus};
+use crate::server::store::{
+    IssueRecord, Registration, RuntimeRecord, StoreError, StoreResult, TaskRow,
+};
+use crate::time::Instant;
+
+/// Every task column, in the order [`task_of`] reads them.
+const TASK_COLUMNS: &str = "t.id, t.agent_id, t.runtime_id, t.issue_id, t.chat_session_id,
+    t.autopilot_run_id, t.status, t.priority, t.created_at, t.dispatched_at, t.started_at,
+    t.finished_at, t.claim_token, t.claim_expires_at, t.attempt, t.max_attempts,
+    t.parent_task_id, t.failure_reason, t.error, t.session_id, t.work_dir,
+    t.workspace_id, t.result, t.force_fresh_session";
+
+fn task_of(row: &Row<'_>) -> rusqlite::Result<TaskRow> {
+    Ok(TaskRow {
+        task: QueueTask {
+            id: row.get(0)?,
+            agent_id: row.get(1)?,
+            runtime_id: row.get(2)?,
+            issue_id: row.get(3)?,
+            chat_session_id: row.get(4)?,
+            autopilot_run_id: row.get(5)?,
+            status: row.get(6)?,
+            priority: row.get(7)?,
+            created_at: row.get(8)?,
+            dispatched_at: row.get(9)?,
+            started_at: row.get(10)?,
+            finished_at: row.get(11)?,
+            claim_token: row.get(12)?,
+            claim_expires_at: row.get(13)?,
+            attempt: count_from_sql(row.get(14)?),
+            max_attempts: count_from_sql(row.get(15)?),
+            parent_task_id: row.get(16)?,
+            failure_reason: row.get(17)?,
+            error: row.get(18)?,
+            session_id: row.get(19)?,
+            work_dir: row.get(20)?,
+        },
+        workspace_id: row.get(21)?,
+        result: row.get(22)?,
+        force_fresh_session: row.get(23)?,
+    })
+}
+
+fn tasks(
+    tx: &Transaction<'_>,
+    sql_text: &str,
+    params: impl rusqlite::Params,
+) -> StoreResult<Vec<TaskRow>> {
+    let mut stmt = tx.prepare_cached(sql_text).map_err(sql)?;
+    let rows = stmt.query_map(params, task_of).map_err(sql)?;
+    rows.collect::<Result<_, _>>().map_err(sql)
+}
+
+fn runtimes(
+    tx: &Transaction<'_>,
+    sql_text: &str,
+    params: impl rusqlite::Params,
+) -> StoreResult<Vec<RuntimeRecord>> {
+    let mut stmt = tx.prepare_cached(sql_text).map_err(sql)?;
+    let rows = stmt.query_map(params, runtime_of).map_err(sql)?;
+    rows.collect::<Result<_, _>>().map_err(sql)
+}
+
+fn statuses(list: &[TaskStatus]) -> std::rc::Rc<Vec<rusqlite::types::Value>> {
+    std::rc::Rc::new(
+        list.iter()
+            .map(|s| rusqlite::types::Value::Text(s.as_str().to_owned()))
+            .collect(),
+    )
+}
+
+fn whole(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+pub(super) fn daemon_token(
+    tx: &Transaction<'_>,
+    token_sha256: &str,
+) -> StoreResult<Option<(Id, Option<Id>)>> {
+    tx.prepare_cached("SELECT workspace_id, user_id FROM daemon_token WHERE token_sha256 = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_row([token_sha256], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
+        .map_err(sql)
+}
+
+pub(super) fn runtime_by_daemon(
+    tx: &Transaction<'_>,
+    workspace_id: Id,
+    daemon_id: &str,
+    provider: &str,
+) -> StoreResult<Option<RuntimeRecord>> {
+    tx.prepare_cached(&format!(
+        "SELECT {RUNTIME_COLUMNS} FROM runtime r
+         WHERE r.workspace_id = ?1 AND r.daemon_id = ?2 AND r.provider = ?3"
+    ))
+    .and_then(|mut stmt| {
+        stmt.query_row(params![workspace_id, daemon_id, provider], runtime_of)
+            .optional()
+    })
+    .map_err(sql)
+}
+
+pub(super) fn insert_runtime(
+    tx: &Transaction<'_>,
+    id: Id,
+    r: &Registration,
+    now: Instant,
+) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO runtime (id, workspace_id, name, owner_id, visibility, status, last_seen_at,
+            daemon_id, provider, created_at, hostname, device_info, metadata)
+         VALUES (?1, ?2, ?3, ?10, 'private', 'online', ?4, ?5, ?6, ?4, ?7, ?8, ?9)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            id,
+            r.workspace_id,
+            r.name,
+            now,
+            r.daemon_id,
+            r.provider,
+            r.hostname,
+            r.device_info,
+            r.metadata,
+            r.owner_id
+        ])
+    })
+    .map_err(sql)?;
+    Ok(())
+}
+
+pub(super) fn reregister_runtime(
+    tx: &Transaction<'_>,
+    id: Id,
+    r: &Registration,
+    now: Instant,
+) -> StoreResult<()> {
+    tx.prepare_cached(
+        "UPDATE runtime SET name = ?2, status = 'online', last_seen_at = ?3,
+            hostname = coalesce(?4, hostname), device_info = ?5, metadata = ?6,
+            owner_id = coalesce(?7, owner_id)
+         WHERE id = ?1",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            id,
+            r.name,
+            now,
+            r.hostname,
+            r.device_info,
+            r.metadata,
+            r.owner_id
+        ])
+    })
+    .map_err(sql)?;
+    Ok(())
+}
+
+pub(super) fn legacy_runtimes(
+    tx: &Transaction<'_>,
+    workspace_id: Id,
+    provider: &str,
+    daemon_ids: &[String],
+    except: Id,
+) -> StoreResult<Vec<RuntimeRecord>> {
+    let lowered: Vec<rusqlite::types::Value> = daemon_ids
+        .iter()
+        .map(|id| rusqlite::types::Value::Text(id.to_lowercase()))
+        .collect();
+    runtimes(
+        tx,
+        &format!(
+            "SELECT {RUNTIME_COLUMNS} FROM runtime r
+             WHERE r.workspace_id = ?1 AND r.provider = ?2 AND r.id <> ?3
+               AND lower(r.daemon_id) IN rarray(?4)
+             ORDER BY r.created_at, r.id"
+        ),
+        params![workspace_id, provider, except, std::rc::Rc::new(lowered)],
+    )
+}
+
+pub(super) fn merge_runtime(
+    tx: &Transaction<'_>,
+    from: Id,
+    into: Id,
+    legacy_daemon_id: &str,
+) -> StoreResult<()> {
+    for statement in [
+        "UPDATE agent SET runtime_id = ?2 WHERE runtime_id = ?1",
+        "UPDATE task SET runtime_id = ?2 WHERE runtime_id = ?1",
+        "UPDATE chat_session SET runtime_id = ?2 WHERE runtime_id = ?1",
+    ] {
+        tx.prepare_cached(statement)
+            .and_then(|mut stmt| stmt.execute(params![from, into]))
+            .map_err(sql)?;
+    }
+    // Usage keeps the old runtime id as a plain value, as it does after a
+    // teardown: its reports stay where they were recorded.
+    tx.prepare_cached("DELETE FROM runtime WHERE id = ?1")
+        .and_then(|mut stmt| stmt.execute([from]))
+        .map_err(sql)?;
+    tx.prepare_cached(
+        "UPDATE runtime SET legacy_daemon_id = coalesce(legacy_daemon_id, ?2) WHERE id = ?1",
+    )
+    .and_then(|mut stmt| stmt.execute(params![into, legacy_daemon_id]))
+    .map_err(sql)?;
+    Ok(())
+}
+
+pub(super) fn touch_runtime(tx: &Transaction<'_>, id: Id, now: Instant) -> StoreResult<bool> {
+    // Only while online: a sweeper that just flipped the row offline is not
+    // undone silently; the caller marks it online instead, as a change.
+    tx.prepare_cached("UPDATE runtime SET last_seen_at = ?2 WHERE id = ?1 AND status = 'online'")
+        .and_then(|mut stmt| stmt.execute(params![id, now]))
+        .map(|n| n > 0)
+        .map_err(sql)
+}
+
+pub(super) fn mark_runtime_online(tx: &Transaction<'_>, id: Id, now: Instant) -> StoreResult<()> {
+    tx.prepare_cached("UPDATE runtime SET status = 'online', last_seen_at = ?2 WHERE id = ?1")
+        .and_then(|mut stmt| stmt.execute(params![id, now]))
+        .map_err(sql)?;
+    Ok(())
+}
+
+pub(super) fn runtimes_by_status(
+    tx: &Transaction<'_>,
+    status: &str,
+) -> StoreResult<Vec<RuntimeRecord>> {
+    runtimes(
+        tx,
+        &format!("SELECT {RUNTIME_COLUMNS} FROM runtime r WHERE r.status = ?1 ORDER BY r.id"),
+        [status],
+    )
+}
+
+pub(super) fn mark_offline(
+    tx: &Transaction<'_>,
+    ids: &[Id],
+    stale_before: Instant,
+) -> StoreResult<Vec<Id>> {
+    // The staleness is checked again in the statement that flips the row:
+    // a heartbeat that landed after the candidates were read wins.
+    let mut stmt = tx
+        .prepare_cached(
+            "UPDATE runtime SET status = 'offline'
+             WHERE id IN rarray(?1) AND status = 'online'
+               AND (last_seen_at IS NULL OR last_seen_at < ?2)
+             RETURNING id",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map(params![id_array(ids), stale_before], |row| row.get(0))
+        .map_err(sql)?;
+    let mut flipped: Vec<Id> = rows.collect::<Result<_, _>>().map_err(sql)?;
+    flipped.sort_unstable();
+    Ok(flipped)
+}
+
+pub(super) fn unfinished_on_runtime(tx: &Transaction<'_>, runtime_id: Id) -> StoreResult<u64> {
+    tx.prepare_cached(&format!(
+        "SELECT count(*) FROM task WHERE runtime_id = ?1 AND status IN {}",
+        super::teardown::UNFINISHED
+    ))
+    .and_then(|mut stmt| stmt.query_row([runtime_id], |row| row.get(0)))
+    .map(count_from_sql)
+    .map_err(sql)
+}
+
+pub(super) fn collect_runtime(
+    tx: &Transaction<'_>,
+    id: Id,
+    collect_before: Instant,
+) -> StoreResult<bool> {
+    // Finished tasks keep their history, detached (the runtime's delete
+    // would cascade to them).
+    tx.prepare_cached(&format!(
+        "UPDATE task SET runtime_id = NULL WHERE runtime_id = ?1 AND status NOT IN {}",
+        super::teardown::UNFINISHED
+    ))
+    .and_then(|mut stmt| stmt.execute([id]))
+    .map_err(sql)?;
+    // Everything that makes a runtime collectable, checked again where it
+    // is deleted: never one with a bound agent or an unfinished task.
+    let deleted = tx
+        .prepare_cached(&format!(
+            "DELETE FROM runtime
+             WHERE id = ?1 AND status <> 'online'
+               AND last_seen_at IS NOT NULL AND last_seen_at < ?2
+               AND NOT EXISTS (SELECT 1 FROM agent WHERE runtime_id = ?1)
+               AND NOT EXISTS (SELECT 1 FROM task WHERE runtime_id = ?1 AND status IN {})",
+            super::teardown::UNFINISHED
+        ))
+        .and_then(|mut stmt| stmt.execute(params![id, collect_before]))
+        .map_err(sql)?;
+    Ok(deleted > 0)
+}
+
+pub(super) fn task(tx: &Transaction<'_>, id: Id) -> StoreResult<Option<TaskRow>> {
+    tx.prepare_cached(&format!(
+        "SELECT {TASK_COLUMNS} FROM task t WHERE t.id = ?1"
+    ))
+    .and_then(|mut stmt| stmt.query_row([id], task_of).optional())
+    .map_err(sql)
+}
+
+pub(super) fn runtime_tasks(
+    tx: &Transaction<'_>,
+    runtime_id: Option<Id>,
+    with: &[TaskStatus],
+) -> StoreResult<Vec<TaskRow>> {
+    tasks(
+        tx,
+        &format!(
+            "SELECT {TASK_COLUMNS} FROM task t
+             WHERE t.status IN rarray(?2) AND (?1 IS NULL OR t.runtime_id = ?1)
+             ORDER BY t.created_at, t.id"
+        ),
+        params![runtime_id, statuses(with)],
+    )
+}
+
+pub(super) fn in_flight_on_offline_runtimes(tx: &Transaction<'_>) -> StoreResult<Vec<TaskRow>> {
+    tasks(
+        tx,
+        &format!(
+            "SELECT {TASK_COLUMNS} FROM task t JOIN runtime r ON r.id = t.runtime_id
+             WHERE r.status <> 'online'
+               AND t.status IN ('dispatched', 'running', 'waiting_local_directory')
+             ORDER BY t.created_at, t.id"
+        ),
+        [],
+    )
+}
+
+pub(super) fn queued_page(
+    tx: &Transaction<'_>,
+    runtime_id: Id,
+    agent_id: Option<Id>,
+    offset: u64,
+    limit: u64,
+) -> StoreResult<Vec<TaskRow>> {
+    // The claim order of `crate::queue::claim_next`: instants and ids are
+    // stored as fixed-width text, which sorts as they compare.
+    tasks(
+        tx,
+        &format!(
+            "SELECT {TASK_COLUMNS} FROM task t
+             WHERE t.runtime_id = ?1 AND t.status = 'queued' AND (?2 IS NULL OR t.agent_id = ?2)
+             ORDER BY t.priority DESC, t.created_at, t.id
+             LIMIT ?4 OFFSET ?3"
+        ),
+        params![runtime_id, agent_id, whole(offset), whole(limit)],
+    )
+}
+
+pub(super) fn in_flight_of(tx: &Transaction<'_>, agent_ids: &[Id]) -> StoreResult<Vec<TaskRow>> {
+    tasks(
+        tx,
+        &format!(
+            "SELECT {TASK_COLUMNS} FROM task t
+             WHERE t.agent_id IN rarray(?1) AND t.status IN ('dispatched', 'running')
+             ORDER BY t.created_at, t.id"
+        ),
+        [id_array(agent_ids)],
+    )
+}
+
+pub(super) fn issue_tasks(
+    tx: &Transaction<'_>,
+    agent_id: Id,
+    issue_id: Id,
+) -> StoreResult<Vec<TaskRow>> {
+    tasks(
+        tx,
+        &format!(
+            "SELECT {TASK_COLUMNS} FROM task t WHERE t.agent_id = ?1 AND t.issue_id = ?2
+             ORDER BY t.created_at, t.id"
+        ),
+        params![agent_id, issue_id],
+    )
+}
+
+pub(super) fn insert_task(tx: &Transaction<'_>, row: &TaskRow) -> StoreResult<()> {
+    let t = &row.task;
+    tx.prepare_cached(
+        "INSERT INTO task (id, workspace_id, agent_id, runtime_id, issue_id, chat_session_id,
+            autopilot_run_id, status, priority, created_at, dispatched_at, started_at,
+            finished_at, claim_token, claim_expires_at, attempt, max_attempts, parent_task_id,
+            failure_reason, error, session_id, work_dir, result, force_fresh_session)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            t.id,
+            row.workspace_id,
+            t.agent_id,
+            t.runtime_id,
+            t.issue_id,
+            t.chat_session_id,
+            t.autopilot_run_id,
+            t.status,
+            t.priority,
+            t.created_at,
+            t.dispatched_at,
+            t.started_at,
+            t.finished_at,
+            t.claim_token,
+            t.claim_expires_at,
+            whole(t.attempt),
+            whole(t.max_attempts),
+            t.parent_task_id,
+            t.failure_reason,
+            t.error,
+            t.session_id,
+            t.work_dir,
+            row.result,
+            row.force_fresh_session
+        ])
+    })
+    .map_err(sql)?;
+    Ok(())
+}
+
+pub(super) fn save_task(tx: &Transaction<'_>, row: &TaskRow, was: TaskStatus) -> StoreResult<()> {
+    let t = &row.task;
+    let changed = tx
+        .prepare_cached(
+            "UPDATE task SET status = ?3, dispatched_at = ?4, started_at = ?5, finished_at = ?6,
+                claim_token = ?7, claim_expires_at = ?8, failure_reason = ?9, error = ?10,
+                session_id = ?11, work_dir = ?12, result = ?13
+             WHERE id = ?1 AND status = ?2",
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                t.id,
+                was,
+                t.status,
+                t.dispatched_at,
+                t.started_at,
+                t.finished_at,
+                t.claim_token,
+                t.claim_expires_at,
+                t.failure_reason,
+                t.error,
+                t.session_id,
+                t.work_dir,
+                row.result
+            ])
+        })
+        .map_err(sql)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            code: "task_state_conflict",
+            message: format!("task {} is no longer {}", t.id, was.as_str()),
+        })
+    }
+}
+
+pub(super) fn issue(tx: &Transaction<'_>, id: Id) -> StoreResult<Option<IssueRecord>> {
+    tx.prepare_cached(
+        "SELECT id, workspace_id, title, status, assignee_type, assignee_id FROM issue
+         WHERE id = ?1",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_row([id], |row| {
+            Ok(IssueRecord {
+                id: row.get(0)?,
+                workspace_id: row.get(1)?,
+                title: row.get(2)?,
+                status: row.get(3)?,
+                assignee_type: row.get(4)?,
+                assignee_id: row.get(5)?,
+            })
+        })
+        .optional()
+    })
+    .map_err(sql)
+}
