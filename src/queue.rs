@@ -633,24 +633,62 @@ pub fn retry_decision(task: &RetryTask) -> RetryDecision {
     }
 }
 
-/// The new attempt of `parent`, queued at `now` with the id `id`: the same
-/// agent, runtime, links, priority, session and working directory;
-/// `attempt + 1` of the same `max_attempts`.
-pub fn retry_of(parent: &QueueTask, id: Id, now: Instant) -> QueueTask {
+/// A new task of `agent_id`, queued at `now` with the id `id` on
+/// `runtime_id` (on `issue_id` when given): attempt 1 of
+/// [`DEFAULT_MAX_ATTEMPTS`], nothing claimed, started or reported yet.
+pub fn queued_task(
+    id: Id,
+    agent_id: Id,
+    runtime_id: Option<Id>,
+    issue_id: Option<Id>,
+    priority: i64,
+    now: Instant,
+) -> QueueTask {
     QueueTask {
         id,
+        agent_id,
+        runtime_id,
+        issue_id,
+        chat_session_id: None,
+        autopilot_run_id: None,
         status: TaskStatus::Queued,
+        priority,
         created_at: now,
         dispatched_at: None,
         started_at: None,
         finished_at: None,
         claim_token: None,
         claim_expires_at: None,
-        attempt: parent.attempt.saturating_add(1),
-        parent_task_id: Some(parent.id),
+        attempt: 1,
+        max_attempts: DEFAULT_MAX_ATTEMPTS,
+        parent_task_id: None,
         failure_reason: None,
         error: None,
-        ..parent.clone()
+        session_id: None,
+        work_dir: None,
+    }
+}
+
+/// The new attempt of `parent`, queued at `now` with the id `id`: the same
+/// agent, runtime, links, priority, session and working directory;
+/// `attempt + 1` of the same `max_attempts`.
+pub fn retry_of(parent: &QueueTask, id: Id, now: Instant) -> QueueTask {
+    QueueTask {
+        chat_session_id: parent.chat_session_id,
+        autopilot_run_id: parent.autopilot_run_id,
+        attempt: parent.attempt.saturating_add(1),
+        max_attempts: parent.max_attempts,
+        parent_task_id: Some(parent.id),
+        session_id: parent.session_id.clone(),
+        work_dir: parent.work_dir.clone(),
+        ..queued_task(
+            id,
+            parent.agent_id,
+            parent.runtime_id,
+            parent.issue_id,
+            parent.priority,
+            now,
+        )
     }
 }
 

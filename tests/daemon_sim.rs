@@ -184,16 +184,7 @@ fn the_sim_registers_serves_its_queue_and_its_usage_lands_on_the_local_day() {
     let owner = server.client(Some(OWNER));
     let (status, listed) = owner.get("/api/runtimes");
     assert_eq!(status, 200, "{listed}");
-    let mine: Vec<&Value> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| {
-            r["daemon_id"]
-                .as_str()
-                .is_some_and(|d| d.starts_with("simtest-"))
-        })
-        .collect();
+    let mine = sim_runtimes(&listed);
     let found: BTreeSet<(&str, &str, &str, &str)> = mine
         .iter()
         .map(|r| {
@@ -327,16 +318,7 @@ fn the_sim_registers_serves_its_queue_and_its_usage_lands_on_the_local_day() {
     );
     assert_eq!(again.get("registered"), Some(&2.0), "{again:?}\n{stderr}");
     let (_, listed) = owner.get("/api/runtimes");
-    let count = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| {
-            r["daemon_id"]
-                .as_str()
-                .is_some_and(|d| d.starts_with("simtest-"))
-        })
-        .count();
+    let count = sim_runtimes(&listed).len();
     assert_eq!(count, 2, "{listed}");
 
     // Another workspace's daemon token cannot register here.
@@ -354,4 +336,18 @@ fn the_sim_registers_serves_its_queue_and_its_usage_lands_on_the_local_day() {
     assert!(!out.status.success(), "a refused registration ends the sim");
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(message.contains("refused"), "{message}");
+}
+
+/// The runtimes of a runtime list that the sim registered.
+fn sim_runtimes(listed: &Value) -> Vec<&Value> {
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["daemon_id"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("simtest-"))
+        })
+        .collect()
 }

@@ -18,6 +18,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "common/rows.rs"]
+mod rows;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -575,27 +578,7 @@ impl Server {
 
     /// Rows of a query on the database file, each column as JSON.
     fn rows(&self, sql: &str) -> Vec<Vec<Value>> {
-        use rusqlite::types::ValueRef;
-        let conn = rusqlite::Connection::open(&self.db_path).unwrap();
-        let mut stmt = conn.prepare(sql).unwrap();
-        let n = stmt.column_count();
-        stmt.query_map([], |row| {
-            (0..n)
-                .map(|i| {
-                    Ok(match row.get_ref(i)? {
-                        ValueRef::Null => Value::Null,
-                        ValueRef::Integer(v) => json!(v),
-                        ValueRef::Real(v) => json!(v),
-                        ValueRef::Text(t) | ValueRef::Blob(t) => {
-                            Value::String(String::from_utf8_lossy(t).into_owned())
-                        }
-                    })
-                })
-                .collect::<rusqlite::Result<Vec<Value>>>()
-        })
-        .unwrap()
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .unwrap()
+        rows::rows(&self.db_path, sql)
     }
 
     /// Rows keyed by their first column.

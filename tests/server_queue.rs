@@ -15,6 +15,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "common/rows.rs"]
+mod rows;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -162,27 +165,7 @@ impl Db {
     }
 
     fn rows(&self, sql: &str) -> Vec<Vec<Value>> {
-        use rusqlite::types::ValueRef;
-        let conn = rusqlite::Connection::open(&self.path).unwrap();
-        let mut stmt = conn.prepare(sql).unwrap();
-        let n = stmt.column_count();
-        stmt.query_map([], |row| {
-            (0..n)
-                .map(|i| {
-                    Ok(match row.get_ref(i)? {
-                        ValueRef::Null => Value::Null,
-                        ValueRef::Integer(v) => json!(v),
-                        ValueRef::Real(v) => json!(v),
-                        ValueRef::Text(t) | ValueRef::Blob(t) => {
-                            Value::String(String::from_utf8_lossy(t).into_owned())
-                        }
-                    })
-                })
-                .collect::<rusqlite::Result<Vec<Value>>>()
-        })
-        .unwrap()
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .unwrap()
+        rows::rows(&self.path, sql)
     }
 }
 

@@ -52,24 +52,24 @@ fn task_of(row: &Row<'_>) -> rusqlite::Result<TaskRow> {
     })
 }
 
+/// Every row of a query, read by `of`.
+fn all<T>(
+    tx: &Transaction<'_>,
+    sql_text: &str,
+    params: impl rusqlite::Params,
+    of: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = tx.prepare_cached(sql_text).map_err(sql)?;
+    let rows = stmt.query_map(params, of).map_err(sql)?;
+    rows.collect::<Result<_, _>>().map_err(sql)
+}
+
 fn tasks(
     tx: &Transaction<'_>,
     sql_text: &str,
     params: impl rusqlite::Params,
 ) -> StoreResult<Vec<TaskRow>> {
-    let mut stmt = tx.prepare_cached(sql_text).map_err(sql)?;
-    let rows = stmt.query_map(params, task_of).map_err(sql)?;
-    rows.collect::<Result<_, _>>().map_err(sql)
-}
-
-fn runtimes(
-    tx: &Transaction<'_>,
-    sql_text: &str,
-    params: impl rusqlite::Params,
-) -> StoreResult<Vec<RuntimeRecord>> {
-    let mut stmt = tx.prepare_cached(sql_text).map_err(sql)?;
-    let rows = stmt.query_map(params, runtime_of).map_err(sql)?;
-    rows.collect::<Result<_, _>>().map_err(sql)
+    all(tx, sql_text, params, task_of)
 }
 
 fn statuses(list: &[TaskStatus]) -> std::rc::Rc<Vec<rusqlite::types::Value>> {
@@ -180,7 +180,7 @@ pub(super) fn legacy_runtimes(
         .iter()
         .map(|id| rusqlite::types::Value::Text(id.to_lowercase()))
         .collect();
-    runtimes(
+    all(
         tx,
         &format!(
             "SELECT {RUNTIME_COLUMNS} FROM runtime r
@@ -189,6 +189,7 @@ pub(super) fn legacy_runtimes(
              ORDER BY r.created_at, r.id"
         ),
         params![workspace_id, provider, except, std::rc::Rc::new(lowered)],
+        runtime_of,
     )
 }
 
@@ -240,10 +241,11 @@ pub(super) fn runtimes_by_status(
     tx: &Transaction<'_>,
     status: &str,
 ) -> StoreResult<Vec<RuntimeRecord>> {
-    runtimes(
+    all(
         tx,
         &format!("SELECT {RUNTIME_COLUMNS} FROM runtime r WHERE r.status = ?1 ORDER BY r.id"),
         [status],
+        runtime_of,
     )
 }
 
