@@ -1014,3 +1014,172 @@ async fn usage_reported_for_a_task_shows_on_the_viewers_local_day() {
         assert_eq!(dates, [&json!(date)], "{tz}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Edges found in review
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_claim_reads_past_a_blocked_front_of_the_queue() {
+    // 150 quick tasks of A1 come first (priority 9): once one is in flight
+    // the rest wait behind it, more than two pages of them. A2's task is
+    // last in claim order and must still be found.
+    let mut tasks: Vec<Value> = (1..=150)
+        .map(|n| {
+            let mut t = queued(n, A1, 0, &at(T0, n as i64));
+            t["priority"] = json!(9);
+            t
+        })
+        .collect();
+    tasks.push(queued(151, A2, 0, &at(T0, 1000)));
+    let db = Db::new(&world(0, json!({ "tasks": tasks })));
+    let server = db.at(&at(T0, 2000));
+    assert_eq!(server.claim(R1).await.1["id"], json!(task_id(1)));
+    assert_eq!(server.claim(R1).await.1["id"], json!(task_id(151)));
+    assert_eq!(server.claim(R1).await.0, 204);
+}
+
+#[tokio::test]
+async fn a_claim_brings_an_offline_runtime_back_online() {
+    let db = Db::new(&world(1, json!({ "tasks": [queued(1, A1, 1, T0)] })));
+    let later = db.at(&at(T0, 200));
+    assert_eq!(later.state.sweep().await.unwrap().offline.len(), 1);
+    let (status, task) = later.claim(R1).await;
+    assert_eq!(status, 200, "{task}");
+    assert_eq!(
+        db.one(&format!("SELECT status FROM runtime WHERE id = '{R1}'")),
+        json!("online")
+    );
+    // So the next sweep leaves the task it claimed alone.
+    let swept = db.at(&at(T0, 210)).state.sweep().await.unwrap();
+    assert!(swept.failed.is_empty(), "{swept:?}");
+}
+
+#[tokio::test]
+async fn a_retry_of_a_rerun_resumes_no_rejected_session() {
+    let world = world(
+        1,
+        json!({ "tasks": [
+            { "id": task_id(1), "workspace_id": W1, "agent_id": A1, "runtime_id": R1,
+              "issue_id": issue_id(1), "status": "completed", "session_id": "rejected",
+              "created_at": at(T0, -500), "finished_at": at(T0, -400) },
+        ]}),
+    );
+    let db = Db::new(&world);
+    let server = db.at(T0);
+    let (status, rerun) = server
+        .call(
+            "POST",
+            &format!("/api/issues/{}/rerun", issue_id(1)),
+            TOKEN_OWNER,
+            json!(null),
+        )
+        .await;
+    assert_eq!(status, 201, "{rerun}");
+    let (_, claimed) = server.claim(R1).await;
+    assert_eq!(claimed["resume"], Value::Null);
+    // The daemon dies before the rerun pins a session of its own.
+    let swept = db.at(&at(T0, 151)).state.sweep().await.unwrap();
+    assert_eq!(swept.retried.len(), 1);
+    let back = db.at(&at(T0, 200));
+    back.heartbeat(R1).await;
+    let (_, retry) = back.claim(R1).await;
+    assert_eq!(retry["parent_task_id"], claimed["id"]);
+    assert_eq!(retry["force_fresh_session"], json!(true));
+    assert_eq!(
+        retry["resume"],
+        Value::Null,
+        "the rejected session stays rejected"
+    );
+}
+
+#[tokio::test]
+async fn another_members_daemon_can_neither_take_over_nor_merge_a_runtime() {
+    const OTHER: &str = "20000000-0000-4000-8000-000000000009";
+    let world = world(
+        0,
+        json!({
+            "users": [{ "id": OTHER, "name": "Other", "token": "tok-other-q" }],
+            "members": [{ "workspace_id": W1, "user_id": OTHER, "role": "member" }],
+            "daemon_tokens": [{ "workspace_id": W1, "token": "tok-daemon-other", "user_id": OTHER }],
+            "runtimes": [{ "id": runtime_id(30), "workspace_id": W1, "name": "old", "owner_id": OWNER,
+                           "status": "offline", "last_seen_at": at(T0, -60),
+                           "daemon_id": "owners-laptop", "provider": "claude" }],
+        }),
+    );
+    let db = Db::new(&world);
+    let server = db.at(T0);
+    // R1 (daemon d1) is OWNER's: another member's daemon cannot claim it.
+    let (status, body) = server
+        .call("POST", "/api/daemon/register", "tok-daemon-other",
+              json!({ "workspace_id": W1, "daemon_id": "d1", "provider": "claude", "name": "mine now" }))
+        .await;
+    assert_eq!(
+        (status, &body["code"]),
+        (409, &json!("runtime_owned_by_another"))
+    );
+    assert_eq!(
+        db.one(&format!("SELECT name FROM runtime WHERE id = '{R1}'")),
+        json!("r1")
+    );
+    // Nor can it merge OWNER's legacy row by naming its hostname.
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/daemon/register",
+            "tok-daemon-other",
+            json!({ "workspace_id": W1, "daemon_id": "uuid-x", "provider": "claude", "name": "x",
+                      "hostname": "owners-laptop" }),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["merged_runtime_ids"]),
+        (200, &json!([])),
+        "{body}"
+    );
+    assert_eq!(
+        db.one(&format!(
+            "SELECT count(*) FROM runtime WHERE id = '{}'",
+            runtime_id(30)
+        )),
+        json!(1)
+    );
+}
+
+#[tokio::test]
+async fn a_session_pin_from_a_superseded_daemon_is_refused_and_a_fail_says_why() {
+    let db = Db::new(&world(1, json!({ "tasks": [queued(1, A1, 1, T0)] })));
+    let (_, first) = db.at(T0).claim(R1).await;
+    let later = db.at(&at(T0, 61));
+    let (_, second) = later.claim(R1).await;
+    let path = format!("/api/tasks/{}/session", task_id(1));
+    let (status, body) = later
+        .call(
+            "POST",
+            &path,
+            DAEMON_W1,
+            json!({ "claim_token": first["claim_token"], "session_id": "old" }),
+        )
+        .await;
+    assert_eq!((status, &body["code"]), (409, &json!("claim_superseded")));
+    let mut events = db.events.subscribe();
+    let (status, body) = later
+        .call(
+            "POST",
+            &path,
+            DAEMON_W1,
+            json!({ "claim_token": second["claim_token"], "session_id": "new" }),
+        )
+        .await;
+    assert_eq!((status, &body["session_id"]), (200, &json!("new")));
+    let batch = events.try_recv().unwrap();
+    assert_eq!(kinds(&batch), ["task:session"]);
+    let (status, body) = later
+        .step(
+            &task_id(1),
+            "fail",
+            json!({ "claim_token": second["claim_token"] }),
+        )
+        .await;
+    assert_eq!((status, &body["field"]), (400, &json!("error")));
+}

@@ -113,9 +113,10 @@ impl AppState {
     ///
     /// When the database fails: nothing is changed then.
     pub async fn sweep(&self) -> Result<queue::Swept, ApiError> {
-        let now = self.clock.now();
+        let clock = self.clock;
         let (swept, changes) = self
             .write(move |tx| {
+                let now = clock.now();
                 let mut changes = queue::Changes::default();
                 let swept = queue::sweep(tx, now, &mut changes)?;
                 Ok((swept, changes))

@@ -15,7 +15,8 @@ use super::events::{Change, Events};
 use super::store::{Registration, RuntimeRecord, TaskRow, Tx};
 use crate::id::Id;
 use crate::queue::{
-    self as rules, ClaimInput, Failure, Heartbeat, LeaseAction, LeaseCheck, TaskStatus,
+    self as rules, ClaimInput, Failure, Heartbeat, LeaseAction, LeaseCheck, LeaseConflict,
+    TaskStatus,
 };
 use crate::time::Instant;
 use crate::usage::UsageRow;
@@ -44,6 +45,15 @@ impl Changes {
     pub fn runtime(&mut self, kind: &'static str, workspace_id: Id, runtime_id: Id) {
         let mut change = Change::new(kind, workspace_id);
         change.runtime_id = Some(runtime_id);
+        self.0.push(change);
+    }
+
+    /// An agent moved from one runtime to another.
+    pub fn agent_moved(&mut self, workspace_id: Id, agent_id: Id, from: Id, to: Id) {
+        let mut change = Change::new("agent:updated", workspace_id);
+        change.agent_id = Some(agent_id);
+        change.runtime_id = Some(to);
+        change.previous_runtime_id = Some(from);
         self.0.push(change);
     }
 
@@ -108,7 +118,9 @@ pub fn fail_tasks(
                 workspace_id: after.workspace_id,
                 task: rules::retry_of(&after.task, new_id(), now),
                 result: None,
-                force_fresh_session: false,
+                // A rerun's retry is still a rerun: it must not fall back
+                // on the session the user rejected.
+                force_fresh_session: after.force_fresh_session,
             };
             tx.insert_task(&retry)?;
             changes.task("task:queued", &retry);
@@ -149,6 +161,15 @@ pub fn register(
     let ws = registration.workspace_id;
     let existing = tx.runtime_by_daemon(ws, &registration.daemon_id, &registration.provider)?;
     let inserted = existing.is_none();
+    if let Some(runtime) = &existing
+        && let (Some(owner), Some(claimant)) = (runtime.owner_id, registration.owner_id)
+        && owner != claimant
+    {
+        return Err(conflict(
+            "runtime_owned_by_another",
+            "this daemon id is registered by another member's daemon",
+        ));
+    }
     let id = match existing {
         Some(runtime) => {
             tx.reregister_runtime(runtime.id, registration, now)?;
@@ -168,15 +189,24 @@ pub fn register(
             .collect();
     let mut merged_runtime_ids = Vec::new();
     if !legacy.is_empty() {
+        // Only this member's (or nobody's) old rows: a guessable hostname
+        // must not move someone else's agents onto this runtime.
+        let mine =
+            |old: &RuntimeRecord| old.owner_id.is_none() || old.owner_id == registration.owner_id;
         for old in tx.legacy_runtimes(ws, &registration.provider, &legacy, id)? {
+            if !mine(&old) {
+                continue;
+            }
             let old_daemon_id = old.daemon_id.clone().unwrap_or_default();
-            tx.merge_runtime(old.id, id, &old_daemon_id)?;
+            for agent in tx.merge_runtime(old.id, id, &old_daemon_id)? {
+                changes.agent_moved(ws, agent, old.id, id);
+            }
             changes.runtime("runtime:merged", ws, old.id);
             merged_runtime_ids.push(old.id);
         }
     }
 
-    let in_flight = tx.runtime_tasks(Some(id), &[TaskStatus::Dispatched, TaskStatus::Running])?;
+    let in_flight = tx.runtime_tasks(id, &[TaskStatus::Dispatched, TaskStatus::Running])?;
     let recovery = Failure {
         error: Some("daemon restarted while task was in flight".into()),
         failure_reason: Some("runtime_recovery".into()),
@@ -266,9 +296,10 @@ pub struct Claimed {
 /// How many queued tasks a claim reads at a time.
 const CLAIM_PAGE: u64 = 64;
 
-/// A claim by `runtime_id` (SPEC §7): first its own expired leases go back
-/// to the queue (claiming proves it is alive), then [`rules::claim_next`]
-/// picks the task, read a page at a time in claim order.
+/// A claim by `runtime_id` (SPEC §7): claiming proves it is alive, so an
+/// offline runtime comes back online and its own expired leases go back to
+/// the queue; then [`rules::claim_next`] picks the task, read a page at a
+/// time in claim order.
 pub fn claim(
     tx: &mut dyn Tx,
     workspace_id: Id,
@@ -277,8 +308,13 @@ pub fn claim(
     now: Instant,
     changes: &mut Changes,
 ) -> Result<Option<Claimed>, ApiError> {
-    runtime_of(tx, workspace_id, runtime_id)?;
-    for row in tx.runtime_tasks(Some(runtime_id), &[TaskStatus::Dispatched])? {
+    let runtime = runtime_of(tx, workspace_id, runtime_id)?;
+    if rules::heartbeat(&runtime.to_state()) == Heartbeat::ComeOnline {
+        // Otherwise the next sweep would fail what it claims as offline.
+        tx.mark_runtime_online(runtime_id, now)?;
+        changes.runtime("runtime:online", workspace_id, runtime_id);
+    }
+    for row in tx.leases_ended(runtime_id, now)? {
         if rules::lease_expired(&row.task, now) {
             let after = TaskRow {
                 task: rules::requeued(&row.task),
@@ -288,12 +324,13 @@ pub fn claim(
             changes.task("task:requeued", &after);
         }
     }
-    let mut offset = 0;
+    let mut after: Option<rules::QueueTask> = None;
     loop {
-        let page = tx.queued_page(runtime_id, agent_id, offset, CLAIM_PAGE)?;
-        if page.is_empty() {
+        let page = tx.queued_page(runtime_id, agent_id, after.as_ref(), CLAIM_PAGE)?;
+        let Some(last) = page.last() else {
             return Ok(None);
-        }
+        };
+        after = Some(last.task.clone());
         let mut agent_ids: Vec<Id> = page.iter().map(|row| row.task.agent_id).collect();
         agent_ids.sort_unstable();
         agent_ids.dedup();
@@ -328,23 +365,22 @@ pub fn claim(
             let resume = resume_for(tx, &after)?;
             return Ok(Some(Claimed { row: after, resume }));
         }
-        offset += CLAIM_PAGE;
     }
 }
 
-/// The session a task resumes: none for a manual rerun; its own when it
-/// carries one (a retry); else [`rules::session_to_resume`] over its
-/// agent's tasks on its issue.
+/// The session a task resumes: its own when it carries one (a retry, even
+/// of a rerun: that session is the rerun's); none for a manual rerun; else
+/// [`rules::session_to_resume`] over its agent's tasks on its issue.
 fn resume_for(tx: &mut dyn Tx, row: &TaskRow) -> Result<Option<ResumeInfo>, ApiError> {
     let task = &row.task;
-    if row.force_fresh_session {
-        return Ok(None);
-    }
     if let Some(session_id) = &task.session_id {
         return Ok(Some(ResumeInfo {
             session_id: session_id.clone(),
             work_dir: task.work_dir.clone(),
         }));
+    }
+    if row.force_fresh_session {
+        return Ok(None);
     }
     let Some(issue_id) = task.issue_id else {
         return Ok(None);
@@ -464,16 +500,29 @@ pub fn step(
 
 /// Pins a task's session and working directory mid-flight (a daemon that
 /// crashes later leaves a usable resume pointer); each is kept when not
-/// given. Only while dispatched or running.
+/// given. Only while dispatched or running; a claim token, when sent, must
+/// be the task's (a superseded daemon's session is not this task's).
 pub fn pin_session(
     tx: &mut dyn Tx,
     workspace_id: Id,
     task_id: Id,
-    session_id: Option<String>,
-    work_dir: Option<String>,
+    report: Report,
+    changes: &mut Changes,
 ) -> Result<TaskRow, ApiError> {
+    let Report {
+        claim_token,
+        session_id,
+        work_dir,
+        ..
+    } = report;
     let row = task_of(tx, workspace_id, task_id)?;
     let was = row.task.status;
+    if claim_token.is_some() && claim_token != row.task.claim_token {
+        return Err(conflict(
+            LeaseConflict::ClaimSuperseded.as_str(),
+            "the claim token is not the task's: another claim superseded it",
+        ));
+    }
     if !was.is_in_flight() {
         return Err(conflict(
             "task_state_conflict",
@@ -487,6 +536,7 @@ pub fn pin_session(
     after.task.session_id = session_id.or(after.task.session_id);
     after.task.work_dir = work_dir.or(after.task.work_dir);
     tx.save_task(&after, was)?;
+    changes.task("task:session", &after);
     Ok(after)
 }
 
@@ -553,6 +603,10 @@ pub fn record_usage(
     Ok((rows.len(), runtime_id))
 }
 
+/// The most tasks of one kind a sweep fails; the rest wait for the next
+/// tick, so one sweep never holds the write lock for long.
+const SWEEP_BATCH: u64 = 1000;
+
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Swept {
@@ -608,7 +662,7 @@ pub fn sweep(tx: &mut dyn Tx, now: Instant, changes: &mut Changes) -> Result<Swe
         Ok(())
     };
 
-    let orphans = tx.in_flight_on_offline_runtimes()?;
+    let orphans = tx.in_flight_on_offline_runtimes(SWEEP_BATCH)?;
     fail(
         tx,
         orphans,
@@ -617,15 +671,8 @@ pub fn sweep(tx: &mut dyn Tx, now: Instant, changes: &mut Changes) -> Result<Swe
         &mut swept,
     )?;
 
-    let open = tx.runtime_tasks(
-        None,
-        &[
-            TaskStatus::Queued,
-            TaskStatus::Dispatched,
-            TaskStatus::Running,
-        ],
-    )?;
-    let (timed_out, rest): (Vec<_>, Vec<_>) = open
+    let candidates = tx.sweep_candidates(&limits, SWEEP_BATCH)?;
+    let (timed_out, rest): (Vec<_>, Vec<_>) = candidates
         .into_iter()
         .filter(|row| rules::sweep_reason(&row.task, now).is_some())
         .partition(|row| rules::sweep_reason(&row.task, now) == Some("timeout"));

@@ -65,9 +65,11 @@ pub(super) async fn register(
         device_info: body.device_info.map(|v| v.to_string()),
         metadata: body.metadata.map(|v| v.to_string()),
     };
-    let now = state.clock.now();
+    // Read under the write lock: instants stored follow commit order.
+    let clock = state.clock;
     let (registered, changes) = state
         .write(move |tx| {
+            let now = clock.now();
             let mut changes = Changes::default();
             let registered = queue::register(
                 tx,
@@ -95,9 +97,11 @@ pub(super) async fn heartbeat(
     daemon: Daemon,
     Body(body): Body<Beat>,
 ) -> Result<Json<queue::Beat>, ApiError> {
-    let now = state.clock.now();
+    // Read under the write lock: instants stored follow commit order.
+    let clock = state.clock;
     let (beat, changes) = state
         .write(move |tx| {
+            let now = clock.now();
             let mut changes = Changes::default();
             let beat =
                 queue::heartbeat(tx, daemon.workspace_id, body.runtime_id, now, &mut changes)?;
@@ -123,9 +127,11 @@ pub(super) async fn claim(
     Body(body): Body<ClaimBody>,
 ) -> Result<Response, ApiError> {
     let runtime_id = path_id(&id, "runtime")?;
-    let now = state.clock.now();
+    // Read under the write lock: instants stored follow commit order.
+    let clock = state.clock;
     let (claimed, changes) = state
         .write(move |tx| {
+            let now = clock.now();
             let mut changes = Changes::default();
             let claimed = queue::claim(
                 tx,
@@ -192,6 +198,9 @@ async fn step(
             ApiError::invalid_request("error and failure_reason belong to a fail").at("error"),
         );
     }
+    if action == LeaseAction::Fail && body.error.is_none() {
+        return Err(ApiError::invalid_request("a fail says what went wrong (error)").at("error"));
+    }
     if action != LeaseAction::Complete && body.result.is_some() {
         return Err(ApiError::invalid_request("result belongs to a complete").at("result"));
     }
@@ -203,9 +212,11 @@ async fn step(
         error: body.error,
         failure_reason: body.failure_reason,
     };
-    let now = state.clock.now();
+    // Read under the write lock: instants stored follow commit order.
+    let clock = state.clock;
     let (stepped, changes) = state
         .write(move |tx| {
+            let now = clock.now();
             let mut changes = Changes::default();
             let stepped = queue::step(
                 tx,
@@ -261,6 +272,8 @@ pub(super) async fn fail(
 #[serde(deny_unknown_fields)]
 pub(super) struct SessionBody {
     #[serde(default)]
+    claim_token: Option<String>,
+    #[serde(default)]
     session_id: Option<String>,
     #[serde(default)]
     work_dir: Option<String>,
@@ -274,17 +287,20 @@ pub(super) async fn session(
     Body(body): Body<SessionBody>,
 ) -> Result<Response, ApiError> {
     let task_id = path_id(&id, "task")?;
-    let row = state
+    let report = Report {
+        claim_token: token(body.claim_token)?,
+        session_id: body.session_id,
+        work_dir: body.work_dir,
+        ..Report::default()
+    };
+    let (row, changes) = state
         .write(move |tx| {
-            queue::pin_session(
-                tx,
-                daemon.workspace_id,
-                task_id,
-                body.session_id,
-                body.work_dir,
-            )
+            let mut changes = Changes::default();
+            let row = queue::pin_session(tx, daemon.workspace_id, task_id, report, &mut changes)?;
+            Ok((row, changes))
         })
         .await?;
+    changes.publish(&state.events);
     Ok(Json(row).into_response())
 }
 
@@ -296,10 +312,11 @@ pub(super) async fn usage(
     Body(lines): Body<Vec<UsageReport>>,
 ) -> Result<Response, ApiError> {
     let task_id = path_id(&id, "task")?;
-    let now = state.clock.now();
+    // Read under the write lock: instants stored follow commit order.
+    let clock = state.clock;
     let workspace_id = daemon.workspace_id;
     let (recorded, runtime_id) = state
-        .write(move |tx| queue::record_usage(tx, workspace_id, task_id, lines, now))
+        .write(move |tx| queue::record_usage(tx, workspace_id, task_id, lines, clock.now()))
         .await?;
     if recorded > 0 {
         let mut change = crate::server::events::Change::new("usage:recorded", workspace_id);

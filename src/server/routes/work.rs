@@ -102,10 +102,7 @@ pub(super) async fn rerun(
             let unfinished: Vec<TaskRow> = tx
                 .issue_tasks(agent.id, issue_id)?
                 .into_iter()
-                .filter(|row| {
-                    row.task.status == crate::queue::TaskStatus::Queued
-                        || row.task.status.is_in_flight()
-                })
+                .filter(|row| !row.task.status.is_terminal())
                 .collect();
             let cancelled_task_ids = queue::cancel_tasks(tx, unfinished, now, &mut changes)?;
             let task = queue::queue_task(tx, &agent, Some(issue_id), 0, true, now, &mut changes)?;

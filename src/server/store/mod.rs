@@ -271,8 +271,9 @@ pub trait Tx {
     ) -> StoreResult<Vec<RuntimeRecord>>;
     /// Moves the agents, tasks and chat sessions of `from` to `into`,
     /// deletes `from`, and remembers `legacy_daemon_id` on `into` unless it
-    /// remembers one already.
-    fn merge_runtime(&mut self, from: Id, into: Id, legacy_daemon_id: &str) -> StoreResult<()>;
+    /// remembers one already. Returns the agents moved.
+    fn merge_runtime(&mut self, from: Id, into: Id, legacy_daemon_id: &str)
+    -> StoreResult<Vec<Id>>;
     /// Bumps `last_seen_at` of a runtime that is still online; `false` when
     /// no row changed.
     fn touch_runtime(&mut self, id: Id, now: Instant) -> StoreResult<bool>;
@@ -293,21 +294,31 @@ pub trait Tx {
 
     /// A task.
     fn task(&mut self, id: Id) -> StoreResult<Option<TaskRow>>;
-    /// The tasks with one of `statuses`, on one runtime or (`None`) any.
+    /// The tasks of a runtime with one of `statuses`, oldest first.
     fn runtime_tasks(
         &mut self,
-        runtime_id: Option<Id>,
+        runtime_id: Id,
         statuses: &[crate::queue::TaskStatus],
     ) -> StoreResult<Vec<TaskRow>>;
-    /// Dispatched, running and waiting tasks on runtimes that are offline.
-    fn in_flight_on_offline_runtimes(&mut self) -> StoreResult<Vec<TaskRow>>;
+    /// A runtime's dispatched tasks whose lease ended before `now`.
+    fn leases_ended(&mut self, runtime_id: Id, now: Instant) -> StoreResult<Vec<TaskRow>>;
+    /// Up to `limit` dispatched, running and waiting tasks on runtimes that
+    /// are offline.
+    fn in_flight_on_offline_runtimes(&mut self, limit: u64) -> StoreResult<Vec<TaskRow>>;
+    /// Queued tasks created, dispatched tasks dispatched, and running tasks
+    /// started before the cutoffs: up to `limit` of each.
+    fn sweep_candidates(
+        &mut self,
+        cutoffs: &crate::queue::Cutoffs,
+        limit: u64,
+    ) -> StoreResult<Vec<TaskRow>>;
     /// One page of a runtime's queued tasks (of one agent, when given), in
-    /// claim order: priority (highest first), age, id.
+    /// claim order (priority, highest first; age; id), after `after`.
     fn queued_page(
         &mut self,
         runtime_id: Id,
         agent_id: Option<Id>,
-        offset: u64,
+        after: Option<&crate::queue::QueueTask>,
         limit: u64,
     ) -> StoreResult<Vec<TaskRow>>;
     /// The dispatched and running tasks of these agents.

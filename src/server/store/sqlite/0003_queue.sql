@@ -37,5 +37,9 @@ ALTER TABLE task ADD COLUMN force_fresh_session INTEGER NOT NULL DEFAULT 0;
 
 -- The claim reads a runtime's queue in claim order.
 CREATE INDEX task_claim_order ON task (runtime_id, status, priority DESC, created_at, id);
+-- The sweeper reads what may have timed out or expired, one range each.
+CREATE INDEX task_by_status_created ON task (status, created_at);
+CREATE INDEX task_by_status_dispatched ON task (status, dispatched_at);
+CREATE INDEX task_by_status_started ON task (status, started_at);
 -- Session resume reads one agent's tasks on one issue.
 CREATE INDEX task_by_agent_issue ON task (agent_id, issue_id);

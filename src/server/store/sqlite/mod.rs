@@ -578,7 +578,12 @@ impl Tx for SqliteTx<'_> {
         queue::legacy_runtimes(self.tx, workspace_id, provider, daemon_ids, except)
     }
 
-    fn merge_runtime(&mut self, from: Id, into: Id, legacy_daemon_id: &str) -> StoreResult<()> {
+    fn merge_runtime(
+        &mut self,
+        from: Id,
+        into: Id,
+        legacy_daemon_id: &str,
+    ) -> StoreResult<Vec<Id>> {
         queue::merge_runtime(self.tx, from, into, legacy_daemon_id)
     }
 
@@ -612,24 +617,36 @@ impl Tx for SqliteTx<'_> {
 
     fn runtime_tasks(
         &mut self,
-        runtime_id: Option<Id>,
+        runtime_id: Id,
         statuses: &[crate::queue::TaskStatus],
     ) -> StoreResult<Vec<TaskRow>> {
         queue::runtime_tasks(self.tx, runtime_id, statuses)
     }
 
-    fn in_flight_on_offline_runtimes(&mut self) -> StoreResult<Vec<TaskRow>> {
-        queue::in_flight_on_offline_runtimes(self.tx)
+    fn leases_ended(&mut self, runtime_id: Id, now: Instant) -> StoreResult<Vec<TaskRow>> {
+        queue::leases_ended(self.tx, runtime_id, now)
+    }
+
+    fn in_flight_on_offline_runtimes(&mut self, limit: u64) -> StoreResult<Vec<TaskRow>> {
+        queue::in_flight_on_offline_runtimes(self.tx, limit)
+    }
+
+    fn sweep_candidates(
+        &mut self,
+        cutoffs: &crate::queue::Cutoffs,
+        limit: u64,
+    ) -> StoreResult<Vec<TaskRow>> {
+        queue::sweep_candidates(self.tx, cutoffs, limit)
     }
 
     fn queued_page(
         &mut self,
         runtime_id: Id,
         agent_id: Option<Id>,
-        offset: u64,
+        after: Option<&crate::queue::QueueTask>,
         limit: u64,
     ) -> StoreResult<Vec<TaskRow>> {
-        queue::queued_page(self.tx, runtime_id, agent_id, offset, limit)
+        queue::queued_page(self.tx, runtime_id, agent_id, after, limit)
     }
 
     fn in_flight_of(&mut self, agent_ids: &[Id]) -> StoreResult<Vec<TaskRow>> {

@@ -72,14 +72,6 @@ fn tasks(
     all(tx, sql_text, params, task_of)
 }
 
-fn statuses(list: &[TaskStatus]) -> std::rc::Rc<Vec<rusqlite::types::Value>> {
-    std::rc::Rc::new(
-        list.iter()
-            .map(|s| rusqlite::types::Value::Text(s.as_str().to_owned()))
-            .collect(),
-    )
-}
-
 fn whole(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -198,7 +190,13 @@ pub(super) fn merge_runtime(
     from: Id,
     into: Id,
     legacy_daemon_id: &str,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<Id>> {
+    let moved: Vec<Id> = all(
+        tx,
+        "SELECT id FROM agent WHERE runtime_id = ?1 ORDER BY id",
+        [from],
+        |row| row.get(0),
+    )?;
     for statement in [
         "UPDATE agent SET runtime_id = ?2 WHERE runtime_id = ?1",
         "UPDATE task SET runtime_id = ?2 WHERE runtime_id = ?1",
@@ -218,7 +216,7 @@ pub(super) fn merge_runtime(
     )
     .and_then(|mut stmt| stmt.execute(params![into, legacy_daemon_id]))
     .map_err(sql)?;
-    Ok(())
+    Ok(moved)
 }
 
 pub(super) fn touch_runtime(tx: &Transaction<'_>, id: Id, now: Instant) -> StoreResult<bool> {
@@ -287,6 +285,25 @@ pub(super) fn collect_runtime(
     id: Id,
     collect_before: Instant,
 ) -> StoreResult<bool> {
+    // Everything that makes a runtime collectable, checked where it is
+    // deleted (in this write transaction nothing changes in between):
+    // never one with a bound agent or an unfinished task.
+    let collectable = tx
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM runtime
+             WHERE id = ?1 AND status <> 'online'
+               AND last_seen_at IS NOT NULL AND last_seen_at < ?2
+               AND NOT EXISTS (SELECT 1 FROM agent WHERE runtime_id = ?1)
+               AND NOT EXISTS (SELECT 1 FROM task WHERE runtime_id = ?1 AND status IN {})",
+            super::teardown::UNFINISHED
+        ))
+        .and_then(|mut stmt| {
+            stmt.query_row(params![id, collect_before], |row| row.get::<_, i64>(0))
+        })
+        .map_err(sql)?;
+    if collectable == 0 {
+        return Ok(false);
+    }
     // Finished tasks keep their history, detached (the runtime's delete
     // would cascade to them).
     tx.prepare_cached(&format!(
@@ -295,18 +312,9 @@ pub(super) fn collect_runtime(
     ))
     .and_then(|mut stmt| stmt.execute([id]))
     .map_err(sql)?;
-    // Everything that makes a runtime collectable, checked again where it
-    // is deleted: never one with a bound agent or an unfinished task.
     let deleted = tx
-        .prepare_cached(&format!(
-            "DELETE FROM runtime
-             WHERE id = ?1 AND status <> 'online'
-               AND last_seen_at IS NOT NULL AND last_seen_at < ?2
-               AND NOT EXISTS (SELECT 1 FROM agent WHERE runtime_id = ?1)
-               AND NOT EXISTS (SELECT 1 FROM task WHERE runtime_id = ?1 AND status IN {})",
-            super::teardown::UNFINISHED
-        ))
-        .and_then(|mut stmt| stmt.execute(params![id, collect_before]))
+        .prepare_cached("DELETE FROM runtime WHERE id = ?1")
+        .and_then(|mut stmt| stmt.execute([id]))
         .map_err(sql)?;
     Ok(deleted > 0)
 }
@@ -321,51 +329,106 @@ pub(super) fn task(tx: &Transaction<'_>, id: Id) -> StoreResult<Option<TaskRow>>
 
 pub(super) fn runtime_tasks(
     tx: &Transaction<'_>,
-    runtime_id: Option<Id>,
+    runtime_id: Id,
     with: &[TaskStatus],
+) -> StoreResult<Vec<TaskRow>> {
+    // One indexed range per status (task_by_runtime: runtime, status).
+    let mut rows = Vec::new();
+    for status in with {
+        rows.extend(tasks(
+            tx,
+            &format!("SELECT {TASK_COLUMNS} FROM task t WHERE t.runtime_id = ?1 AND t.status = ?2"),
+            params![runtime_id, status],
+        )?);
+    }
+    rows.sort_by_key(|row| (row.task.created_at, row.task.id));
+    Ok(rows)
+}
+
+pub(super) fn leases_ended(
+    tx: &Transaction<'_>,
+    runtime_id: Id,
+    now: Instant,
 ) -> StoreResult<Vec<TaskRow>> {
     tasks(
         tx,
         &format!(
             "SELECT {TASK_COLUMNS} FROM task t
-             WHERE t.status IN rarray(?2) AND (?1 IS NULL OR t.runtime_id = ?1)
-             ORDER BY t.created_at, t.id"
+             WHERE t.runtime_id = ?1 AND t.status = 'dispatched' AND t.claim_expires_at < ?2
+             ORDER BY t.claim_expires_at, t.id"
         ),
-        params![runtime_id, statuses(with)],
+        params![runtime_id, now],
     )
 }
 
-pub(super) fn in_flight_on_offline_runtimes(tx: &Transaction<'_>) -> StoreResult<Vec<TaskRow>> {
+pub(super) fn in_flight_on_offline_runtimes(
+    tx: &Transaction<'_>,
+    limit: u64,
+) -> StoreResult<Vec<TaskRow>> {
     tasks(
         tx,
         &format!(
-            "SELECT {TASK_COLUMNS} FROM task t JOIN runtime r ON r.id = t.runtime_id
-             WHERE r.status <> 'online'
+            "SELECT {TASK_COLUMNS} FROM runtime r JOIN task t ON t.runtime_id = r.id
+             WHERE r.status = 'offline'
                AND t.status IN ('dispatched', 'running', 'waiting_local_directory')
-             ORDER BY t.created_at, t.id"
+             LIMIT ?1"
         ),
-        [],
+        [whole(limit)],
     )
+}
+
+pub(super) fn sweep_candidates(
+    tx: &Transaction<'_>,
+    limits: &crate::queue::Cutoffs,
+    limit: u64,
+) -> StoreResult<Vec<TaskRow>> {
+    // A superset of what `crate::queue::sweep_reason` fails, one indexed
+    // range each (task_by_status_*); the rule decides row by row.
+    let mut rows = Vec::new();
+    for (status, column, cutoff) in [
+        ("queued", "created_at", limits.queued_before),
+        ("dispatched", "dispatched_at", limits.dispatched_before),
+        ("running", "started_at", limits.running_before),
+    ] {
+        rows.extend(tasks(
+            tx,
+            &format!(
+                "SELECT {TASK_COLUMNS} FROM task t
+                 WHERE t.status = ?1 AND t.{column} < ?2 ORDER BY t.{column} LIMIT ?3"
+            ),
+            params![status, cutoff, whole(limit)],
+        )?);
+    }
+    Ok(rows)
 }
 
 pub(super) fn queued_page(
     tx: &Transaction<'_>,
     runtime_id: Id,
     agent_id: Option<Id>,
-    offset: u64,
+    after: Option<&QueueTask>,
     limit: u64,
 ) -> StoreResult<Vec<TaskRow>> {
-    // The claim order of `crate::queue::claim_next`: instants and ids are
-    // stored as fixed-width text, which sorts as they compare.
+    // The claim order of `crate::queue::claim_next`, continuing after the
+    // last task of the previous page (instants and ids are stored as
+    // fixed-width text, which sorts as they compare), so each page is one
+    // range of task_claim_order however deep the queue.
+    let (priority, created_at, id) = match after {
+        Some(t) => (Some(t.priority), Some(t.created_at), Some(t.id)),
+        None => (None, None, None),
+    };
     tasks(
         tx,
         &format!(
             "SELECT {TASK_COLUMNS} FROM task t
              WHERE t.runtime_id = ?1 AND t.status = 'queued' AND (?2 IS NULL OR t.agent_id = ?2)
+               AND (?3 IS NULL OR t.priority < ?3
+                    OR (t.priority = ?3 AND (t.created_at > ?4
+                        OR (t.created_at = ?4 AND t.id > ?5))))
              ORDER BY t.priority DESC, t.created_at, t.id
-             LIMIT ?4 OFFSET ?3"
+             LIMIT ?6"
         ),
-        params![runtime_id, agent_id, whole(offset), whole(limit)],
+        params![runtime_id, agent_id, priority, created_at, id, whole(limit)],
     )
 }
 
