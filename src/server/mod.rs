@@ -231,9 +231,14 @@ pub async fn serve(
 
 /// Sweeps every `every` until the server shuts down. A failed sweep is
 /// logged and the next one tries again: nothing half-done survives one.
+///
+/// The first sweep comes one period after the start, not at once: after
+/// the server itself was down, every runtime's last heartbeat is old, and
+/// its daemons deserve one period (they beat every 15 s) to be heard
+/// before they are judged stale.
 async fn sweep_forever(state: AppState, every: Duration) {
     let mut shutdown = state.shutdown.clone();
-    let mut ticks = tokio::time::interval(every);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

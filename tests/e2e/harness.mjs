@@ -16,7 +16,10 @@ export const screenshotDir = join(root, "target/e2e-screenshots");
 /** Starts `runtime-rules demo` serving www/; resolves once it prints its URL. */
 export async function startDemo() {
   const dir = mkdtempSync(join(tmpdir(), "runtime-rules-e2e-"));
-  const child = spawn(bin, ["demo", "--addr", "127.0.0.1:0", "--db", join(dir, "demo.sqlite"), "--www", join(root, "www")], {
+  // --sweep-secs 0: each test reads the demo world as it was made, not as
+  // the sweeper would age it (no daemon heartbeats here).
+  const child = spawn(bin, ["demo", "--addr", "127.0.0.1:0", "--sweep-secs", "0",
+    "--db", join(dir, "demo.sqlite"), "--www", join(root, "www")], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });

@@ -74,7 +74,15 @@ impl Server {
             .open(&log)
             .unwrap();
         let mut child = Command::new(BIN)
-            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            // A fixed world: no sweeper judging its instants by the clock.
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--sweep-secs",
+                "0",
+                "--db",
+            ])
             .arg(db)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
