@@ -227,6 +227,11 @@ impl Server {
         .await
     }
 
+    async fn rerun(&self, issue: usize) -> (u16, Value) {
+        let path = format!("/api/issues/{}/rerun", issue_id(issue));
+        self.call("POST", &path, TOKEN_OWNER, json!(null)).await
+    }
+
     async fn register(&self, body: Value) -> (u16, Value) {
         self.call("POST", "/api/daemon/register", DAEMON_W1, body)
             .await
@@ -944,14 +949,7 @@ async fn a_rerun_cancels_the_assignees_tasks_and_starts_a_fresh_session() {
         json!({ "session_id": "good", "work_dir": "/w" })
     );
 
-    let (status, rerun) = server
-        .call(
-            "POST",
-            &format!("/api/issues/{}/rerun", issue_id(1)),
-            TOKEN_OWNER,
-            json!(null),
-        )
-        .await;
+    let (status, rerun) = server.rerun(1).await;
     assert_eq!(status, 201, "{rerun}");
     assert_eq!(
         rerun["cancelled_task_ids"],
@@ -1067,14 +1065,7 @@ async fn a_retry_of_a_rerun_resumes_no_rejected_session() {
     );
     let db = Db::new(&world);
     let server = db.at(T0);
-    let (status, rerun) = server
-        .call(
-            "POST",
-            &format!("/api/issues/{}/rerun", issue_id(1)),
-            TOKEN_OWNER,
-            json!(null),
-        )
-        .await;
+    let (status, rerun) = server.rerun(1).await;
     assert_eq!(status, 201, "{rerun}");
     let (_, claimed) = server.claim(R1).await;
     assert_eq!(claimed["resume"], Value::Null);

@@ -170,17 +170,7 @@ pub fn register(
             "this daemon id is registered by another member's daemon",
         ));
     }
-    let id = match existing {
-        Some(runtime) => {
-            tx.reregister_runtime(runtime.id, registration, now)?;
-            runtime.id
-        }
-        None => {
-            let id = new_id();
-            tx.insert_runtime(id, registration, now)?;
-            id
-        }
-    };
+    let id = tx.upsert_runtime(new_id(), registration, now)?;
 
     let legacy: Vec<String> =
         rules::legacy_daemon_ids(registration.hostname.as_deref().unwrap_or(""), profile)

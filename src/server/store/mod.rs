@@ -244,22 +244,17 @@ pub trait Tx {
         daemon_id: &str,
         provider: &str,
     ) -> StoreResult<Option<RuntimeRecord>>;
-    /// Inserts a newly registered runtime: online, seen `now`, private.
-    fn insert_runtime(
+    /// Registers a runtime: inserts it with `new_id` (online, seen `now`,
+    /// private), or, when the workspace, daemon id and provider are taken,
+    /// updates that row (online, seen `now`, its name and what the daemon
+    /// says about itself; its owner kept unless the registration names
+    /// one). Returns the runtime's id.
+    fn upsert_runtime(
         &mut self,
-        id: Id,
+        new_id: Id,
         registration: &Registration,
         now: Instant,
-    ) -> StoreResult<()>;
-    /// Updates a runtime registered again: online, seen `now`, its name and
-    /// what the daemon says about itself; its owner is kept when the
-    /// registration names none.
-    fn reregister_runtime(
-        &mut self,
-        id: Id,
-        registration: &Registration,
-        now: Instant,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Id>;
     /// The other runtimes of a workspace and provider whose daemon id is one
     /// of `daemon_ids`, ignoring case.
     fn legacy_runtimes(

@@ -560,12 +560,8 @@ impl Tx for SqliteTx<'_> {
         queue::runtime_by_daemon(self.tx, workspace_id, daemon_id, provider)
     }
 
-    fn insert_runtime(&mut self, id: Id, r: &Registration, now: Instant) -> StoreResult<()> {
-        queue::insert_runtime(self.tx, id, r, now)
-    }
-
-    fn reregister_runtime(&mut self, id: Id, r: &Registration, now: Instant) -> StoreResult<()> {
-        queue::reregister_runtime(self.tx, id, r, now)
+    fn upsert_runtime(&mut self, new_id: Id, r: &Registration, now: Instant) -> StoreResult<Id> {
+        queue::upsert_runtime(self.tx, new_id, r, now)
     }
 
     fn legacy_runtimes(

@@ -105,60 +105,43 @@ pub(super) fn runtime_by_daemon(
     .map_err(sql)
 }
 
-pub(super) fn insert_runtime(
+pub(super) fn upsert_runtime(
     tx: &Transaction<'_>,
-    id: Id,
+    new_id: Id,
     r: &Registration,
     now: Instant,
-) -> StoreResult<()> {
+) -> StoreResult<Id> {
+    // The seeds' upsert: on the daemon's key, a registration again updates
+    // the row (online, seen now) and keeps an owner it does not name.
     tx.prepare_cached(
         "INSERT INTO runtime (id, workspace_id, name, owner_id, visibility, status, last_seen_at,
             daemon_id, provider, created_at, hostname, device_info, metadata)
-         VALUES (?1, ?2, ?3, ?10, 'private', 'online', ?4, ?5, ?6, ?4, ?7, ?8, ?9)",
+         VALUES (?1, ?2, ?3, ?10, 'private', 'online', ?4, ?5, ?6, ?4, ?7, ?8, ?9)
+         ON CONFLICT (workspace_id, daemon_id, provider) DO UPDATE SET
+            name = excluded.name, status = 'online', last_seen_at = excluded.last_seen_at,
+            hostname = coalesce(excluded.hostname, hostname),
+            device_info = excluded.device_info, metadata = excluded.metadata,
+            owner_id = coalesce(excluded.owner_id, owner_id)
+         RETURNING id",
     )
     .and_then(|mut stmt| {
-        stmt.execute(params![
-            id,
-            r.workspace_id,
-            r.name,
-            now,
-            r.daemon_id,
-            r.provider,
-            r.hostname,
-            r.device_info,
-            r.metadata,
-            r.owner_id
-        ])
+        stmt.query_row(
+            params![
+                new_id,
+                r.workspace_id,
+                r.name,
+                now,
+                r.daemon_id,
+                r.provider,
+                r.hostname,
+                r.device_info,
+                r.metadata,
+                r.owner_id
+            ],
+            |row| row.get(0),
+        )
     })
-    .map_err(sql)?;
-    Ok(())
-}
-
-pub(super) fn reregister_runtime(
-    tx: &Transaction<'_>,
-    id: Id,
-    r: &Registration,
-    now: Instant,
-) -> StoreResult<()> {
-    tx.prepare_cached(
-        "UPDATE runtime SET name = ?2, status = 'online', last_seen_at = ?3,
-            hostname = coalesce(?4, hostname), device_info = ?5, metadata = ?6,
-            owner_id = coalesce(?7, owner_id)
-         WHERE id = ?1",
-    )
-    .and_then(|mut stmt| {
-        stmt.execute(params![
-            id,
-            r.name,
-            now,
-            r.hostname,
-            r.device_info,
-            r.metadata,
-            r.owner_id
-        ])
-    })
-    .map_err(sql)?;
-    Ok(())
+    .map_err(sql)
 }
 
 pub(super) fn legacy_runtimes(
