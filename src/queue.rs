@@ -527,6 +527,34 @@ pub fn cancelled(task: &QueueTask, now: Instant) -> QueueTask {
     }
 }
 
+/// Whether a daemon may pin a session and working directory on `task`
+/// mid-flight (SPEC §7's session route carries no token): only while it is
+/// dispatched or running, and a claim token, when one is sent, must be the
+/// task's (a superseded daemon's session is not this task's). A task that
+/// ended refuses first, as in [`check_lease`].
+pub fn check_pin(task: &QueueTask, claim_token: Option<Id>) -> LeaseCheck {
+    let conflict = |reason| LeaseCheck::Conflict { reason };
+    if task.status.is_terminal() {
+        conflict(LeaseConflict::TaskStateConflict)
+    } else if claim_token.is_some() && claim_token != task.claim_token {
+        conflict(LeaseConflict::ClaimSuperseded)
+    } else if !task.status.is_in_flight() {
+        conflict(LeaseConflict::TaskStateConflict)
+    } else {
+        LeaseCheck::Proceed
+    }
+}
+
+/// `task` with the session and working directory a daemon pinned; each is
+/// kept when not given.
+pub fn pinned(task: &QueueTask, session_id: Option<String>, work_dir: Option<String>) -> QueueTask {
+    QueueTask {
+        session_id: session_id.or_else(|| task.session_id.clone()),
+        work_dir: work_dir.or_else(|| task.work_dir.clone()),
+        ..task.clone()
+    }
+}
+
 // Retries
 
 /// The failure reasons worth another attempt: the machine failed, not the
@@ -926,5 +954,52 @@ mod tests {
         assert!(legacy_daemon_ids("   ", Some("x")).is_empty());
         assert_eq!(legacy_daemon_ids(".local", None), Vec::<String>::new());
         assert_eq!(legacy_daemon_ids("é.local", Some(" ")), ["é", "é.local"]);
+    }
+
+    #[test]
+    fn a_pin_needs_a_claimed_task_and_its_own_token() {
+        let at = Instant::parse("2026-05-19T16:00:00Z", "t").unwrap();
+        let id = |n: u128| Id::from_u128(n);
+        let task = |status| {
+            QueueTask {
+                claim_token: Some(id(7)),
+                ..queued_task(id(1), id(2), Some(id(3)), None, 0, at)
+            }
+            .with_status(status)
+        };
+        let conflict = |reason| LeaseCheck::Conflict { reason };
+        for status in [TaskStatus::Dispatched, TaskStatus::Running] {
+            assert_eq!(check_pin(&task(status), None), LeaseCheck::Proceed);
+            assert_eq!(check_pin(&task(status), Some(id(7))), LeaseCheck::Proceed);
+            assert_eq!(
+                check_pin(&task(status), Some(id(8))),
+                conflict(LeaseConflict::ClaimSuperseded)
+            );
+        }
+        for status in [
+            TaskStatus::Queued,
+            TaskStatus::Completed,
+            TaskStatus::Failed,
+        ] {
+            assert_eq!(
+                check_pin(&task(status), Some(id(7))),
+                conflict(LeaseConflict::TaskStateConflict)
+            );
+        }
+        let kept = pinned(
+            &pinned(&task(TaskStatus::Running), Some("s".into()), None),
+            None,
+            Some("/w".into()),
+        );
+        assert_eq!(
+            (kept.session_id.as_deref(), kept.work_dir.as_deref()),
+            (Some("s"), Some("/w"))
+        );
+    }
+
+    impl QueueTask {
+        fn with_status(self, status: TaskStatus) -> QueueTask {
+            QueueTask { status, ..self }
+        }
     }
 }

@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use runtime_rules::queue::TaskStatus;
 use runtime_rules::server::fixture::Fixture;
 use runtime_rules::server::store::Store;
 use runtime_rules::server::store::sqlite::SqliteStore;
@@ -84,15 +85,12 @@ struct Fleet {
     drift: usize,
 }
 
-const STATUSES: [&str; 7] = [
-    "queued",
-    "dispatched",
-    "running",
-    "waiting_local_directory",
-    "completed",
-    "failed",
-    "cancelled",
-];
+/// Whether a stored status is one a task ends in.
+fn ended(status: &Value) -> bool {
+    serde_json::from_value::<TaskStatus>(status.clone())
+        .unwrap()
+        .is_terminal()
+}
 
 fn fleet() -> impl Strategy<Value = Fleet> {
     (1..14usize).prop_flat_map(|n| {
@@ -113,7 +111,7 @@ fn fleet() -> impl Strategy<Value = Fleet> {
                 (
                     agent.clone(),
                     0..3usize,
-                    0..STATUSES.len(),
+                    0..TaskStatus::ALL.len(),
                     prop::option::of(0..6usize),
                 ),
                 0..16,
@@ -220,8 +218,8 @@ impl Fleet {
             .iter()
             .enumerate()
             .map(|(i, (agent, on, status, issue))| {
-                let status = STATUSES[*status];
-                let finished = ["completed", "failed", "cancelled"].contains(&status);
+                let status = TaskStatus::ALL[*status];
+                let finished = status.is_terminal();
                 let mut task = json!({
                     "id": id(0x8000_0000, i), "workspace_id": W,
                     "agent_id": id(0x4000_0000, *agent), "runtime_id": runtime(*on),
@@ -416,8 +414,7 @@ fn check(fleet: &Fleet) -> Result<(), TestCaseError> {
             );
             for task in &before["task"] {
                 let in_scope = task[runtime_col] == json!(R) || ours.contains(&task[agent_col]);
-                let open = !["completed", "failed", "cancelled"]
-                    .contains(&task[status_col].as_str().unwrap());
+                let open = !ended(&task[status_col]);
                 if in_scope && open {
                     let now = status_after.get(&task[0].to_string());
                     prop_assert!(
@@ -432,9 +429,7 @@ fn check(fleet: &Fleet) -> Result<(), TestCaseError> {
             // finished history.
             if fleet.unbind {
                 for task in &before["task"] {
-                    let finished = ["completed", "failed", "cancelled"]
-                        .contains(&task[status_col].as_str().unwrap());
-                    if finished {
+                    if ended(&task[status_col]) {
                         prop_assert!(
                             status_after.contains_key(&task[0].to_string()),
                             "finished task {} was lost under unbind",

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::error::{Code, Error};
 use crate::id::Id;
+use crate::queue::TaskStatus;
 use crate::time::Instant;
 use crate::usage::UsageRow;
 use crate::workspace::{AssigneeType, Task};
@@ -301,17 +302,6 @@ fn todo() -> String {
     "todo".into()
 }
 
-/// The statuses a task may have: unfinished ones, then terminal ones.
-pub const TASK_STATUSES: [&str; 7] = [
-    "queued",
-    "dispatched",
-    "running",
-    "waiting_local_directory",
-    "completed",
-    "failed",
-    "cancelled",
-];
-
 impl Fixture {
     /// Reads and checks a fixture from JSON text.
     ///
@@ -522,7 +512,11 @@ impl Fixture {
                     here,
                 )?;
             }
-            one_of(&format!("{at}.status"), &t.status, &TASK_STATUSES)?;
+            one_of(
+                &format!("{at}.status"),
+                &t.status,
+                &TaskStatus::ALL.map(TaskStatus::as_str),
+            )?;
             let finished = !Task::UNFINISHED.contains(&t.status.as_str());
             if t.finished_at.is_some() && !finished {
                 return Err(Error::new(

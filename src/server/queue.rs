@@ -15,8 +15,7 @@ use super::events::{Change, Events};
 use super::store::{Registration, RuntimeRecord, TaskRow, Tx};
 use crate::id::Id;
 use crate::queue::{
-    self as rules, ClaimInput, Failure, Heartbeat, LeaseAction, LeaseCheck, LeaseConflict,
-    TaskStatus,
+    self as rules, ClaimInput, Failure, Heartbeat, LeaseAction, LeaseCheck, TaskStatus,
 };
 use crate::time::Instant;
 use crate::usage::UsageRow;
@@ -506,25 +505,21 @@ pub fn pin_session(
         ..
     } = report;
     let row = task_of(tx, workspace_id, task_id)?;
-    let was = row.task.status;
-    if claim_token.is_some() && claim_token != row.task.claim_token {
+    if let LeaseCheck::Conflict { reason } = rules::check_pin(&row.task, claim_token) {
         return Err(conflict(
-            LeaseConflict::ClaimSuperseded.as_str(),
-            "the claim token is not the task's: another claim superseded it",
-        ));
-    }
-    if !was.is_in_flight() {
-        return Err(conflict(
-            "task_state_conflict",
+            reason.as_str(),
             format!(
-                "the task is {}: only a claimed task has a session",
-                was.as_str()
+                "the task is {} and the claim token does not allow a pin ({})",
+                row.task.status.as_str(),
+                reason.as_str()
             ),
         ));
     }
-    let mut after = row;
-    after.task.session_id = session_id.or(after.task.session_id);
-    after.task.work_dir = work_dir.or(after.task.work_dir);
+    let was = row.task.status;
+    let after = TaskRow {
+        task: rules::pinned(&row.task, session_id, work_dir),
+        ..row
+    };
     tx.save_task(&after, was)?;
     changes.task("task:session", &after);
     Ok(after)
@@ -661,19 +656,21 @@ pub fn sweep(tx: &mut dyn Tx, now: Instant, changes: &mut Changes) -> Result<Swe
         &mut swept,
     )?;
 
-    let candidates = tx.sweep_candidates(&limits, SWEEP_BATCH)?;
-    let (timed_out, rest): (Vec<_>, Vec<_>) = candidates
-        .into_iter()
-        .filter(|row| rules::sweep_reason(&row.task, now).is_some())
-        .partition(|row| rules::sweep_reason(&row.task, now) == Some("timeout"));
-    fail(tx, timed_out, "timeout", "task timed out", &mut swept)?;
-    fail(
-        tx,
-        rest,
-        "queued_expired",
-        "task expired in queue",
-        &mut swept,
-    )?;
+    // Each candidate confirmed by the rule, failed with the reason it gives.
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<TaskRow>> = Default::default();
+    for row in tx.sweep_candidates(&limits, SWEEP_BATCH)? {
+        if let Some(reason) = rules::sweep_reason(&row.task, now) {
+            by_reason.entry(reason).or_default().push(row);
+        }
+    }
+    for (reason, rows) in by_reason {
+        let error = if reason == "timeout" {
+            "task timed out"
+        } else {
+            "task expired in queue"
+        };
+        fail(tx, rows, reason, error, &mut swept)?;
+    }
 
     for runtime in tx.runtimes_by_status("offline")? {
         let unfinished = tx.unfinished_on_runtime(runtime.id)?;

@@ -387,7 +387,7 @@ impl Http {
     }
 
     /// [`Http::call`], where a status outside `ok` is a [`Failure`].
-    fn expect(
+    fn call_ok(
         &self,
         method: &str,
         path: &str,
@@ -567,7 +567,7 @@ fn register(shared: &Shared, http: &Http, runtime: &Runtime, rng: &mut Rng) -> R
         if shared.stopped() {
             return Ok(());
         }
-        match http.expect(
+        match http.call_ok(
             "POST",
             "/api/daemon/register",
             &shared.config.token,
@@ -630,7 +630,7 @@ fn register(shared: &Shared, http: &Http, runtime: &Runtime, rng: &mut Rng) -> R
 /// whose agent cannot be had serves without one.
 fn bind_agents(shared: &Shared, http: &Http, runtime: &Runtime, id: &str, user: &str) {
     let path = format!("/api/agents?runtime_id={id}");
-    let existing: HashMap<String, String> = match http.expect("GET", &path, user, None, &[200]) {
+    let existing: HashMap<String, String> = match http.call_ok("GET", &path, user, None, &[200]) {
         Ok((_, Value::Array(agents))) => agents
             .iter()
             .filter(|a| a.get("archived_at").is_none_or(Value::is_null))
@@ -659,7 +659,7 @@ fn bind_agents(shared: &Shared, http: &Http, runtime: &Runtime, id: &str, user: 
             "model": runtime.model_of_slot(j),
             "visibility": "workspace",
         });
-        match http.expect("POST", "/api/agents", user, Some(&body), &[200, 201]) {
+        match http.call_ok("POST", "/api/agents", user, Some(&body), &[200, 201]) {
             Ok((_, agent)) => {
                 bump(&shared.stats.agents_created);
                 slot.set_agent(text(&agent, "id"));
@@ -697,7 +697,7 @@ fn heartbeat_loop(shared: &Shared, runtime: &Runtime, mut rng: Rng) {
             continue;
         };
         let body = json!({ "runtime_id": id });
-        match http.expect(
+        match http.call_ok(
             "POST",
             "/api/daemon/heartbeat",
             &shared.config.token,
@@ -741,7 +741,7 @@ fn worker_loop(shared: &Shared, runtime: &Runtime, j: usize, mut rng: Rng) {
             None => json!({}),
         };
         let path = format!("/api/runtimes/{runtime_id}/tasks/claim");
-        let task = match http.expect(
+        let task = match http.call_ok(
             "POST",
             &path,
             &shared.config.token,
@@ -806,7 +806,7 @@ fn work(shared: &Shared, http: &Http, runtime: &Runtime, task: &Value, rng: &mut
     }
 
     let start = json!({ "claim_token": claim_token });
-    if let Err(failure) = http.expect(
+    if let Err(failure) = http.call_ok(
         "POST",
         &format!("/api/tasks/{id}/start"),
         token,
@@ -820,7 +820,7 @@ fn work(shared: &Shared, http: &Http, runtime: &Runtime, task: &Value, rng: &mut
 
     if shared.config.bench_claims.is_some() {
         let done = json!({ "claim_token": claim_token });
-        match http.expect(
+        match http.call_ok(
             "POST",
             &format!("/api/tasks/{id}/complete"),
             token,
@@ -846,7 +846,7 @@ fn work(shared: &Shared, http: &Http, runtime: &Runtime, task: &Value, rng: &mut
         )
     });
     let session = json!({ "session_id": session_id, "work_dir": work_dir });
-    if let Err(failure) = http.expect(
+    if let Err(failure) = http.call_ok(
         "POST",
         &format!("/api/tasks/{id}/session"),
         token,
@@ -871,7 +871,7 @@ fn work(shared: &Shared, http: &Http, runtime: &Runtime, task: &Value, rng: &mut
         .filter_map(|r| r.get("input_tokens").and_then(Value::as_u64))
         .sum();
     let body = Value::Array(rows);
-    match http.expect(
+    match http.call_ok(
         "POST",
         &format!("/api/tasks/{id}/usage"),
         token,
@@ -904,7 +904,7 @@ fn work(shared: &Shared, http: &Http, runtime: &Runtime, task: &Value, rng: &mut
             "claim_token": claim_token, "error": error, "failure_reason": reason,
             "session_id": session_id, "work_dir": work_dir,
         });
-        match http.expect(
+        match http.call_ok(
             "POST",
             &format!("/api/tasks/{id}/fail"),
             token,
@@ -924,7 +924,7 @@ fn work(shared: &Shared, http: &Http, runtime: &Runtime, task: &Value, rng: &mut
             "claim_token": claim_token, "result": format!("daemon-sim: done in {took} ms"),
             "session_id": session_id, "work_dir": work_dir,
         });
-        match http.expect(
+        match http.call_ok(
             "POST",
             &format!("/api/tasks/{id}/complete"),
             token,
@@ -999,7 +999,7 @@ fn queue_loop(shared: &Shared, user: &str, rate: f64, mut rng: Rng) {
             continue;
         };
         let body = json!({ "priority": rng.below(3) });
-        match http.expect(
+        match http.call_ok(
             "POST",
             &format!("/api/agents/{agent}/tasks"),
             user,
@@ -1053,7 +1053,7 @@ fn queue_bench(shared: &Arc<Shared>, user: &str, count: u64) -> Result<(), Strin
                     if shared.stopped() {
                         return;
                     }
-                    match http.expect(
+                    match http.call_ok(
                         "POST",
                         &format!("/api/agents/{agent}/tasks"),
                         &user,
@@ -1086,7 +1086,7 @@ fn workspace(config: &Config) -> Result<String, String> {
     };
     let http = Http::new(&config.url);
     let (_, me) = http
-        .expect("GET", "/api/me", user, None, &[200])
+        .call_ok("GET", "/api/me", user, None, &[200])
         .map_err(|e| format!("GET /api/me with the user token: {e}"))?;
     let ids: Vec<String> = me
         .get("memberships")
