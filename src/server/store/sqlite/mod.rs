@@ -38,6 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("0001_init.sql")),
     M::up(include_str!("0002_open_tasks.sql")),
     M::up(include_str!("0003_queue.sql")),
+    M::up(include_str!("0004_partial_task_indexes.sql")),
 ];
 
 /// How long a writer waits for the write lock before giving up.

@@ -365,8 +365,9 @@ pub(super) fn sweep_candidates(
     limits: &crate::queue::Cutoffs,
     limit: u64,
 ) -> StoreResult<Vec<TaskRow>> {
-    // A superset of what `crate::queue::sweep_reason` fails, one indexed
-    // range each (task_by_status_*); the rule decides row by row.
+    // A superset of what `crate::queue::sweep_reason` fails, one range of
+    // a partial index each (the status is written into the statement, so
+    // SQLite can see that the index covers it); the rule decides row by row.
     let mut rows = Vec::new();
     for (status, column, cutoff) in [
         ("queued", "created_at", limits.queued_before),
@@ -375,11 +376,8 @@ pub(super) fn sweep_candidates(
     ] {
         rows.extend(tasks(
             tx,
-            &format!(
-                "SELECT {TASK_COLUMNS} FROM task t
-                 WHERE t.status = ?1 AND t.{column} < ?2 ORDER BY t.{column} LIMIT ?3"
-            ),
-            params![status, cutoff, whole(limit)],
+            &sweep_range_sql(status, column),
+            params![cutoff, whole(limit)],
         )?);
     }
     Ok(rows)
@@ -395,23 +393,34 @@ pub(super) fn queued_page(
     // The claim order of `crate::queue::claim_next`, continuing after the
     // last task of the previous page (instants and ids are stored as
     // fixed-width text, which sorts as they compare), so each page is one
-    // range of task_claim_order however deep the queue.
+    // range of task_queued_claim_order however deep the queue.
     let (priority, created_at, id) = match after {
         Some(t) => (Some(t.priority), Some(t.created_at), Some(t.id)),
         None => (None, None, None),
     };
     tasks(
         tx,
-        &format!(
-            "SELECT {TASK_COLUMNS} FROM task t
-             WHERE t.runtime_id = ?1 AND t.status = 'queued' AND (?2 IS NULL OR t.agent_id = ?2)
-               AND (?3 IS NULL OR t.priority < ?3
-                    OR (t.priority = ?3 AND (t.created_at > ?4
-                        OR (t.created_at = ?4 AND t.id > ?5))))
-             ORDER BY t.priority DESC, t.created_at, t.id
-             LIMIT ?6"
-        ),
+        &queued_page_sql(),
         params![runtime_id, agent_id, priority, created_at, id, whole(limit)],
+    )
+}
+
+fn queued_page_sql() -> String {
+    format!(
+        "SELECT {TASK_COLUMNS} FROM task t
+         WHERE t.runtime_id = ?1 AND t.status = 'queued' AND (?2 IS NULL OR t.agent_id = ?2)
+           AND (?3 IS NULL OR t.priority < ?3
+                OR (t.priority = ?3 AND (t.created_at > ?4
+                    OR (t.created_at = ?4 AND t.id > ?5))))
+         ORDER BY t.priority DESC, t.created_at, t.id
+         LIMIT ?6"
+    )
+}
+
+fn sweep_range_sql(status: &str, column: &str) -> String {
+    format!(
+        "SELECT {TASK_COLUMNS} FROM task t
+         WHERE t.status = '{status}' AND t.{column} < ?1 ORDER BY t.{column} LIMIT ?2"
     )
 }
 
@@ -540,4 +549,55 @@ pub(super) fn issue(tx: &Transaction<'_>, id: Id) -> StoreResult<Option<IssueRec
         .optional()
     })
     .map_err(sql)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+    use rusqlite_migration::Migrations;
+
+    /// The plan SQLite picks for `sql`, one line per step.
+    fn plan(sql: &str) -> String {
+        let mut conn = Connection::open_in_memory().unwrap();
+        Migrations::from_slice(super::super::MIGRATIONS)
+            .to_latest(&mut conn)
+            .unwrap();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        // Every parameter NULL: the plan does not depend on their values.
+        let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+        let steps = stmt
+            .query_map(rusqlite::params_from_iter(nulls), |row| {
+                row.get::<_, String>(3)
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        steps.join("\n")
+    }
+
+    #[test]
+    fn the_claim_and_the_sweeper_read_partial_indexes_in_order() {
+        // Partial indexes hold only unfinished tasks, so a teardown
+        // deleting finished ones never writes them; a plan that fell back
+        // to a scan or a sort would make the claim slow on a deep queue.
+        let claim = plan(&super::queued_page_sql());
+        assert!(
+            claim.contains("USING INDEX task_queued_claim_order"),
+            "{claim}"
+        );
+        assert!(!claim.contains("TEMP B-TREE"), "{claim}");
+        for (status, column, index) in [
+            ("queued", "created_at", "task_queued_by_created"),
+            (
+                "dispatched",
+                "dispatched_at",
+                "task_dispatched_by_dispatched",
+            ),
+            ("running", "started_at", "task_running_by_started"),
+        ] {
+            let sweep = plan(&super::sweep_range_sql(status, column));
+            assert!(sweep.contains(&format!("USING INDEX {index}")), "{sweep}");
+            assert!(!sweep.contains("TEMP B-TREE"), "{sweep}");
+        }
+    }
 }
