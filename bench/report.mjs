@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { rowsPerSecondSvg, short } from "./chart.mjs";
+import { markdownTable, table } from "./format.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const { values } = parseArgs({ options: { since: { type: "string" } } });
@@ -105,7 +106,7 @@ const machine = {
   rustc: server.machine.rustc,
   postgresql: pg.postgresql,
   sqlite: server.machine.sqlite,
-  commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim(),
+  commit: commit(),
   load_average: os.loadavg().map((x) => +x.toFixed(2)),
 };
 
@@ -132,7 +133,7 @@ tables.push({
   head: ["other figures", "measured", "baseline in the same run", "ratio"],
   body: [
     ["`plan_teardown`, 10,000 agents, 2,000 squads, 5,000 autopilots, 100,000 tasks", `${ms(teardown.wasm_ms)} ms in wasm on Node (end to end; ${mb(teardown.answer_json_bytes)} answer)`, `${ms(teardown.native_ms)} ms native`, `${ratio(teardown.wasm_ms / teardown.native_ms)}×`],
-    ["`.wasm` size", `${int(size.raw)} B raw, ${int(size.gzip9)} B gzip -9`, "target 200,000 B gzip", `${ratio(size.gzip9 / 200_000)}×`],
+    ["`.wasm` size", `${int(size.raw)} B raw, ${int(size.gzip9)} B gzip (zlib, level 9)`, "target 200,000 B gzip", `${ratio(size.gzip9 / 200_000)}×`],
     [`peak wasm memory, \`usageDaily\` on ${int(memory.rows)} rows (${memory.tz})`, `${mb(memory.wasm_memory_peak_bytes)} (${mb(memory.wasm_memory_at_start_bytes)} at start)`, `input as JSON: ${mb(memory.input_json_bytes)}`, `${ratio(memory.wasm_memory_peak_bytes / memory.input_json_bytes)}×`],
     [`server: \`POST …/archive-agents-and-delete\`, ${int(server.teardown.world.agents)} agents, ${int(server.teardown.world.tasks)} tasks`, `median ${ms(srv.archive.median_ms)} ms, max ${ms(srv.archive.max_ms)} ms`, "target 1,000 ms", `${ratio(srv.archive.max_ms / 1000)}×`],
     ["server: `POST …/unbind-agents-and-delete`, the same runtime", `median ${ms(srv.unbind.median_ms)} ms, max ${ms(srv.unbind.max_ms)} ms`, "target 1,000 ms", `${ratio(srv.unbind.max_ms / 1000)}×`],
@@ -149,18 +150,8 @@ function latencies(r) {
 
 const machineLine = `${machine.date.slice(0, 10)}, ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB; ${machine.os}; Node ${machine.node}, ${machine.rustc}, PostgreSQL ${pg.postgresql.split(" ")[0]}, SQLite ${machine.sqlite}; commit ${machine.commit}`;
 
-function text({ head, body, align }) {
-  const plain = (c) => String(c).replaceAll("`", "");
-  const all = [head, ...body].map((r) => r.map(plain));
-  const widths = head.map((_, i) => Math.max(...all.map((r) => [...r[i]].length)));
-  const pad = (c, i) => (align[i] === "r" ? c.padStart(widths[i]) : c.padEnd(widths[i]));
-  const line = (r) => "  " + r.map(pad).join("  ").trimEnd();
-  return [line(all[0]), "  " + widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(line)].join("\n");
-}
-function markdown({ head, body, align }) {
-  const row = (r) => `| ${r.join(" | ")} |`;
-  return [row(head), row(head.map((_, i) => (align[i] === "r" ? "---:" : "---"))), ...body.map(row)].join("\n");
-}
+const text = ({ head, body, align }) => table(head, body.map((r) => r.map((c) => String(c).replaceAll("`", ""))), align);
+const markdown = ({ head, body, align }) => markdownTable(head, body, align);
 
 console.log(`runtime-rules benchmark (scripts/bench): ${machineLine}\n`);
 console.log(tables.map(text).join("\n\n"));
@@ -196,6 +187,10 @@ const results = {
   },
   postgresql: { version: pg.postgresql, query: pg.query, max_parallel_workers_per_gather: pg.max_parallel_workers_per_gather },
 };
+function commit() {
+  const git = (...args) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+  return git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain", "--untracked-files=no") ? " + uncommitted changes" : "");
+}
 function pick(r) {
   return { route: r.route, median_ms: r.median_ms, max_ms: r.max_ms };
 }

@@ -28,6 +28,7 @@ import zlib from "node:zlib";
 
 import { bigRuntime, buckets, instant, shuffled, START, STRANGER, ROWS } from "./data.mjs";
 import { firstDifference, usageDailyIntl, usageDailyMemo } from "./daily.mjs";
+import { table } from "../format.mjs";
 import { gcExposed, interleaved, once, pairedMedianDifference, runCount, sample, sampleFast, summary } from "./timing.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -96,15 +97,6 @@ function fmtRatio(other, wasm) {
   const r = other / wasm;
   if (!Number.isFinite(r)) return "-";
   return r >= 1 ? `${r.toFixed(2)}× (wasm faster)` : `${r.toFixed(2)}× (wasm ${(1 / r).toFixed(1)}× slower)`;
-}
-
-/** A plain-text table; `align` is a string of l/r per column. */
-function table(head, rows, align) {
-  const all = [head, ...rows].map((r) => r.map((c) => String(c ?? "")));
-  const widths = head.map((_, i) => Math.max(...all.map((r) => [...r[i]].length)));
-  const pad = (c, i) => (align[i] === "r" ? c.padStart(widths[i]) : c.padEnd(widths[i]));
-  const line = (r) => "  " + r.map(pad).join("  ").trimEnd();
-  return [line(all[0]), "  " + widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(line)].join("\n");
 }
 
 function fail(message) {
