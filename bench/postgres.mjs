@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 
 import { buckets, instant, START } from "./wasm/data.mjs";
+import { compareDaily, firstDifference, SUMS } from "./wasm/daily.mjs";
 import { summary } from "./wasm/timing.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -45,17 +46,6 @@ const fail = (message) => {
 };
 if (!process.env.PGHOST) fail("PGHOST is not set: run it as scripts/with-postgres node bench/postgres.mjs");
 
-const COUNTS = [
-  "input_tokens",
-  "output_tokens",
-  "cache_read_tokens",
-  "cache_write_tokens",
-  "cost_usd_ticks",
-  "uncosted_input_tokens",
-  "uncosted_output_tokens",
-  "uncosted_cache_read_tokens",
-  "uncosted_cache_write_tokens",
-];
 
 /** Runs a psql script; its standard output. */
 function psql(script, extra = []) {
@@ -71,7 +61,7 @@ function psql(script, extra = []) {
 const quote = (text) => `'${text.replaceAll("'", "''")}'`;
 const query = (table, tz, since) =>
   `SELECT (bucket_start AT TIME ZONE ${quote(tz)})::date, lower(provider), model, ` +
-  COUNTS.map((c) => `sum(${c})`).join(", ") +
+  SUMS.map((c) => `sum(${c})`).join(", ") +
   ` FROM ${table} WHERE bucket_start >= ${quote(since)} GROUP BY 1, 2, 3;`;
 
 // The rows, through a CSV file (psql's \copy reads it client-side).
@@ -83,7 +73,7 @@ try {
   const fd = openSync(csv, "w");
   let chunk = "";
   rows.forEach((b, n) => {
-    chunk += `${n},${b.bucket_start},${b.provider},${b.model},${COUNTS.map((c) => b[c]).join(",")}\n`;
+    chunk += `${n},${b.bucket_start},${b.provider},${b.model},${SUMS.map((c) => b[c]).join(",")}\n`;
     if (chunk.length > 1 << 20) {
       writeSync(fd, chunk);
       chunk = "";
@@ -94,7 +84,7 @@ try {
   log(`loading ${largest.toLocaleString("en-US")} rows`);
   psql(
     `SET TIME ZONE 'UTC';
-     CREATE TABLE usage_rows (n int, bucket_start timestamptz, provider text, model text, ${COUNTS.map((c) => `${c} bigint`).join(", ")});
+     CREATE TABLE usage_rows (n int, bucket_start timestamptz, provider text, model text, ${SUMS.map((c) => `${c} bigint`).join(", ")});
      \\copy usage_rows FROM '${csv}' (FORMAT csv)
      ${sizes.map((s) => `CREATE TABLE usage_${s} AS SELECT * FROM usage_rows WHERE n < ${s} ORDER BY n;`).join("\n")}
      VACUUM ANALYZE;`,
@@ -106,7 +96,6 @@ try {
 // The package's answer on the same rows, to compare with.
 const { usageDaily } = await import(path.join(ROOT, "pkg/node/index.js"));
 const since = instant(START);
-const byKey = (a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.model < b.model ? -1 : a.model > b.model ? 1 : 0);
 
 const version = psql("SHOW server_version;").trim();
 const parallel = psql("SHOW max_parallel_workers_per_gather;").trim();
@@ -120,13 +109,13 @@ for (const size of sizes) {
       .split("\n")
       .map((line) => {
         const [date, provider, model, ...sums] = line.split("|");
-        return { date, provider, model, ...Object.fromEntries(COUNTS.map((c, i) => [c, Number(sums[i])])) };
+        return { date, provider, model, ...Object.fromEntries(SUMS.map((c, i) => [c, Number(sums[i])])) };
       })
-      .sort(byKey);
-    const ours = usageDaily(input, tz, since).sort(byKey);
+      .sort(compareDaily);
+    // usageDaily's own order is the SPEC's (date descending, provider, model).
+    const ours = usageDaily(input, tz, since);
     if (!isDeepStrictEqual(theirs, ours)) {
-      const i = ours.findIndex((row, k) => !isDeepStrictEqual(row, theirs[k]));
-      fail(`${size} rows, ${tz}: PostgreSQL's rows differ from usageDaily's (${theirs.length} vs ${ours.length} rows; first at ${i}: ${JSON.stringify(theirs[i])} vs ${JSON.stringify(ours[i])})`);
+      fail(`${size} rows, ${tz}: PostgreSQL's rows differ from usageDaily's: ${firstDifference(theirs, ours) ?? "deep-equal fails"}`);
     }
     // One warm-up, then the timed runs; answers go to /dev/null.
     const timed = psql(`SET TIME ZONE 'UTC';\n\\o /dev/null\n${sql}\n\\timing on\n${`${sql}\n`.repeat(runs)}`);
