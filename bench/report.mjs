@@ -69,12 +69,13 @@ const CONTENDERS = [
   { key: "postgres", label: "PostgreSQL", long: pgName, ms: (size, zone) => pg.results[size.rows][zone].median_ms },
 ];
 
+const contender = (key) => CONTENDERS.find((c) => c.key === key);
 const usage = {};
 for (const zone of ZONES) {
   usage[zone] = {};
   for (const size of SIZES) {
-    const nativeMs = CONTENDERS[1].ms(size, zone);
-    const wasmMs = CONTENDERS[3].ms(size, zone);
+    const nativeMs = contender("native").ms(size, zone);
+    const wasmMs = contender("wasm").ms(size, zone);
     usage[zone][size.rows] = Object.fromEntries(
       CONTENDERS.map((c) => {
         const ms = c.ms(size, zone);
