@@ -441,13 +441,13 @@ pub(super) fn issue_tasks(
     agent_id: Id,
     issue_id: Id,
 ) -> StoreResult<Vec<TaskRow>> {
-    tasks(
-        tx,
-        &format!(
-            "SELECT {TASK_COLUMNS} FROM task t WHERE t.agent_id = ?1 AND t.issue_id = ?2
-             ORDER BY t.created_at, t.id"
-        ),
-        params![agent_id, issue_id],
+    tasks(tx, &issue_tasks_sql(), params![agent_id, issue_id])
+}
+
+fn issue_tasks_sql() -> String {
+    format!(
+        "SELECT {TASK_COLUMNS} FROM task t WHERE t.agent_id = ?1 AND t.issue_id = ?2
+         ORDER BY t.created_at, t.id"
     )
 }
 
@@ -576,7 +576,7 @@ mod tests {
     }
 
     #[test]
-    fn the_claim_and_the_sweeper_read_partial_indexes_in_order() {
+    fn the_claim_the_sweeper_and_session_resume_read_their_indexes() {
         // Partial indexes hold only unfinished tasks, so a teardown
         // deleting finished ones never writes them; a plan that fell back
         // to a scan or a sort would make the claim slow on a deep queue.
@@ -599,5 +599,9 @@ mod tests {
             assert!(sweep.contains(&format!("USING INDEX {index}")), "{sweep}");
             assert!(!sweep.contains("TEMP B-TREE"), "{sweep}");
         }
+        // Session resume: an issue has a few tasks, an agent may have
+        // thousands (0004 dropped the index on both).
+        let resume = plan(&super::issue_tasks_sql());
+        assert!(resume.contains("USING INDEX task_by_issue"), "{resume}");
     }
 }
